@@ -1,0 +1,5 @@
+"""Allow `python -m aivet`."""
+
+from aivet.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The knowledge base: who owns each domain, where, and which government lists name them."""

@@ -1,0 +1,150 @@
+"""Findings, destinations and the audit record: what analyzers produce and reports render.
+
+The JSON form of `Audit` is the stable contract, described by
+`schema/audit.schema.json`; bump `SCHEMA_VERSION` on any incompatible change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from aivet.evidence import Artifact
+from aivet.web_session import ResolveRule, Vantage
+
+SCHEMA_VERSION = "1.0"
+
+Severity = Literal["critical", "high", "medium", "low", "info"]
+Confidence = Literal["high", "medium", "low"]
+Basis = Literal["observed", "capable"]
+Party = Literal["first", "third", "unknown"]
+
+SEVERITY_ORDER: dict[str, int] = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    """A pointer into the collected evidence: a request, frame, script, cookie or storage write."""
+
+    kind: Literal["request", "websocket-frame", "script", "cookie", "storage", "screenshot"]
+    ref: str
+    """Request id, blob SHA-256, cookie name@domain or storage origin/key."""
+    detail: str = ""
+
+
+@dataclass
+class Finding:
+    id: str
+    rule: str
+    category: str
+    severity: Severity
+    confidence: Confidence
+    basis: Basis
+    title: str
+    explanation: str
+    evidence: list[EvidenceRef] = field(default_factory=list)
+    data: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WatchlistHit:
+    list_id: str
+    list_name: str
+    authority: str
+    listed_entity: str
+    """The name under which the list names the entity (may be a subsidiary)."""
+    via: str
+    """The entity in the ownership chain that is listed (the receiver itself or a parent)."""
+    since: str | None
+    source_url: str
+
+
+@dataclass
+class Attribution:
+    """Who is behind a host name, as far as the intel knows; never guessed."""
+
+    host: str
+    registrable_domain: str
+    entity_id: str | None = None
+    entity_name: str | None = None
+    country: str | None = None
+    state_owned: bool | None = None
+    ownership_chain: list[str] = field(default_factory=list)
+    """Entity names from the receiver up to its ultimate parent."""
+    watchlists: list[WatchlistHit] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Destination:
+    """Everything the session sent to one host name."""
+
+    attribution: Attribution
+    party: Party
+    requests: int = 0
+    bytes_sent: int = 0
+    methods: list[str] = field(default_factory=list)
+    resource_types: list[str] = field(default_factory=list)
+    remote_addresses: list[str] = field(default_factory=list)
+    websocket_frames_sent: int = 0
+    canaries: list[str] = field(default_factory=list)
+    """Field kinds of the canaries that reached this host."""
+    sets_cookies: bool = False
+
+
+@dataclass
+class FirstParty:
+    host: str
+    registrable_domain: str
+    entity_id: str | None
+    entity_name: str | None
+
+
+@dataclass
+class ToolInfo:
+    name: str
+    version: str
+
+
+@dataclass
+class IntelInfo:
+    snapshot_sha256: str
+    entities: int
+    watchlists: int
+
+
+@dataclass
+class Summary:
+    requests: int
+    destinations: int
+    third_party_destinations: int
+    entities: int
+    countries: list[str]
+    watchlisted_receivers: list[str]
+    canary_leaks: int
+    findings_by_severity: dict[str, int]
+
+
+@dataclass
+class Audit:
+    schema_version: str
+    audit_id: str
+    kind: Literal["web"]
+    target: str
+    started_at: str
+    ended_at: str
+    status: Literal["complete", "partial"]
+    tool: ToolInfo
+    intel: IntelInfo
+    vantage: Vantage
+    first_party: FirstParty
+    summary: Summary
+    status_reasons: list[str] = field(default_factory=list)
+    resolve: list[ResolveRule] = field(default_factory=list)
+    destinations: list[Destination] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    session_sha256: str = ""
+    """The stored `WebSession` JSON that every finding here was derived from."""
+    screenshot_sha256: str | None = None
+    artifacts: list[Artifact] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,181 @@
+"""What a browser session collected: the contract between the web collector and its analyzers.
+
+Everything here is plain data that round-trips through JSON, so that a stored
+session can be analyzed again later without a browser. Large payloads (request
+and response bodies, script sources, WebSocket frames, the screenshot) live in
+the evidence directory and are referenced by SHA-256.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+SessionStatus = Literal["complete", "partial"]
+RequestSource = Literal["page", "worker", "service_worker"]
+FieldKind = Literal["email", "phone", "password", "prompt", "text", "username"]
+
+
+@dataclass
+class StackFrame:
+    url: str
+    function: str
+    line: int
+    column: int
+
+
+@dataclass
+class Initiator:
+    """Who started a request, as Chromium's DevTools protocol reports it."""
+
+    type: str
+    url: str | None = None
+    stack: list[StackFrame] = field(default_factory=list)
+
+    def script_url(self) -> str | None:
+        """The innermost script with a URL, falling back to the initiator URL."""
+        for frame in self.stack:
+            if frame.url:
+                return frame.url
+        return self.url
+
+
+@dataclass
+class NetworkRequest:
+    id: str
+    url: str
+    method: str
+    resource_type: str
+    started_ms: float
+    headers: dict[str, str] = field(default_factory=dict)
+    body_sha256: str | None = None
+    body_size: int = 0
+    frame_url: str | None = None
+    source: RequestSource = "page"
+    initiator: Initiator | None = None
+    redirected_from: str | None = None
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body_sha256: str | None = None
+    remote_ip: str | None = None
+    remote_port: int | None = None
+    failure: str | None = None
+
+
+@dataclass
+class WebSocketFrame:
+    socket_url: str
+    direction: Literal["sent", "received"]
+    time_ms: float
+    payload_sha256: str
+    size: int
+    opcode: Literal["text", "binary"] = "text"
+
+
+@dataclass
+class CookieRecord:
+    name: str
+    value: str
+    domain: str
+    path: str
+    secure: bool
+    http_only: bool
+    same_site: str | None
+    expires: float | None
+    set_by: str | None = None
+    """URL of the response whose Set-Cookie made it, or None when set by script."""
+
+
+@dataclass
+class StorageWrite:
+    origin: str
+    area: Literal["local", "session"]
+    key: str
+    value: str
+    time_ms: float
+
+
+@dataclass
+class ScriptRecord:
+    sha256: str
+    url: str | None
+    origin: Literal["external", "inline", "eval", "worker"]
+    size: int
+    frame_url: str | None = None
+    first_seen_ms: float = 0.0
+    created_by: str | None = None
+    """For eval/Function scripts: the URL of the script that created them, when known."""
+
+
+@dataclass
+class Canary:
+    """A unique value typed into one field, so that its departure can be traced."""
+
+    field_kind: FieldKind
+    value: str
+    selector: str
+    frame_url: str
+    typed_at_ms: float
+
+
+@dataclass
+class InteractionEvent:
+    time_ms: float
+    action: Literal["typed", "submitted", "consent", "scrolled", "no-fields", "error"]
+    detail: str
+
+
+@dataclass
+class ResolveRule:
+    """One `--resolve` mapping, passed to Chromium as a host-resolver rule."""
+
+    pattern: str
+    address: str
+    port: int | None = None
+
+    def chromium_rule(self) -> str:
+        target = self.address if self.port is None else f"{self.address}:{self.port}"
+        if ":" in self.address and self.port is not None:
+            target = f"[{self.address}]:{self.port}"
+        return f"MAP {self.pattern} {target}"
+
+
+@dataclass
+class Vantage:
+    """Where and how the browser looked: needed to compare two audits honestly."""
+
+    browser_executable: str
+    browser_version: str
+    user_agent: str
+    locale: str
+    timezone: str
+    viewport: str
+    no_sandbox: bool
+    headless: bool
+    flags: list[str] = field(default_factory=list)
+    resolve: list[ResolveRule] = field(default_factory=list)
+
+
+@dataclass
+class WebSession:
+    target_url: str
+    started_at: str
+    ended_at: str
+    status: SessionStatus
+    vantage: Vantage
+    final_url: str | None = None
+    status_reasons: list[str] = field(default_factory=list)
+    interact: str = "auto"
+    submit: bool = False
+    consent: str = "ignore"
+    requests: list[NetworkRequest] = field(default_factory=list)
+    websocket_frames: list[WebSocketFrame] = field(default_factory=list)
+    cookies: list[CookieRecord] = field(default_factory=list)
+    storage_writes: list[StorageWrite] = field(default_factory=list)
+    scripts: list[ScriptRecord] = field(default_factory=list)
+    canaries: list[Canary] = field(default_factory=list)
+    interactions: list[InteractionEvent] = field(default_factory=list)
+    submitted_at_ms: float | None = None
+    screenshot_sha256: str | None = None
+    popups_blocked: int = 0
+    timings_ms: dict[str, float] = field(default_factory=dict)
