@@ -125,7 +125,7 @@ class InteractionEvent:
     detail: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class ResolveRule:
     """One `--resolve` mapping, passed to Chromium as a host-resolver rule."""
 

@@ -1,0 +1,1 @@
+"""Analyzers: pure functions from stored evidence (and intel) to findings; no network, no browser."""

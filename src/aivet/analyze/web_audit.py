@@ -1,0 +1,88 @@
+"""Turn one stored web session into an audit: leaks, destinations, findings, summary.
+
+Pure: it reads the session and its evidence blobs, consults intel, and touches
+nothing else, so the same session analysed again gives the same findings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from aivet import __version__
+from aivet.analyze.destinations import build_destinations, first_party
+from aivet.analyze.findings import sort_findings
+from aivet.analyze.leaks import find_leaks
+from aivet.analyze.web_findings import (
+    cleartext_findings,
+    leak_findings,
+    storage_findings,
+    third_party_findings,
+    watchlist_findings,
+)
+from aivet.evidence import Artifact
+from aivet.intel.kb import Intel
+from aivet.model import SCHEMA_VERSION, Audit, IntelInfo, Summary, ToolInfo
+from aivet.web_session import WebSession
+
+
+def analyze_web_session(
+    session: WebSession,
+    read_blob: Callable[[str], bytes],
+    intel: Intel,
+    *,
+    audit_id: str,
+    session_sha256: str,
+    artifacts: list[Artifact],
+) -> Audit:
+    first = first_party(session, intel)
+    leaks = find_leaks(session, read_blob)
+    destinations = build_destinations(session, intel, first, leaks)
+    by_host = {d.attribution.host: d for d in destinations}
+    findings = sort_findings(
+        leak_findings(leaks, by_host)
+        + watchlist_findings(session, destinations)
+        + third_party_findings(session, destinations)
+        + cleartext_findings(session, leaks)
+        + storage_findings(session, first)
+    )
+    entities = {d.attribution.entity_id for d in destinations if d.attribution.entity_id}
+    summary = Summary(
+        requests=len(session.requests),
+        destinations=len(destinations),
+        third_party_destinations=sum(1 for d in destinations if d.party != "first"),
+        entities=len(entities),
+        countries=sorted({d.attribution.country for d in destinations if d.attribution.country}),
+        watchlisted_receivers=sorted(
+            {d.attribution.entity_name or d.attribution.host
+             for d in destinations if d.attribution.watchlists}
+        ),
+        canary_leaks=sum(1 for f in findings if f.rule in ("web.keystroke-capture", "web.canary-leak")),
+        findings_by_severity=dict(Counter(f.severity for f in findings)),
+    )
+    return Audit(
+        schema_version=SCHEMA_VERSION,
+        audit_id=audit_id,
+        kind="web",
+        target=session.target_url,
+        started_at=session.started_at,
+        ended_at=session.ended_at,
+        status=session.status,
+        status_reasons=list(session.status_reasons),
+        tool=ToolInfo(name="aivet", version=__version__),
+        intel=IntelInfo(
+            snapshot_sha256=intel.snapshot_sha256,
+            entities=len(intel.entities),
+            watchlists=len(intel.watchlists),
+        ),
+        vantage=session.vantage,
+        first_party=first,
+        summary=summary,
+        resolve=list(session.vantage.resolve),
+        destinations=destinations,
+        findings=findings,
+        session_sha256=session_sha256,
+        screenshot_sha256=session.screenshot_sha256,
+        artifacts=artifacts,
+        timings_ms=dict(session.timings_ms),
+    )

@@ -1,0 +1,65 @@
+"""Shared fixtures: one local web server and one Chromium for the whole test run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aivet.collect.browser import BrowserHost
+from aivet.collect.web import WebCollectOptions
+from aivet.intel.kb import Intel
+from aivet.pipeline import AuditOutput, run_web_audit
+from aivet.web_session import ResolveRule
+from tests.support.webserver import LocalWebServer
+
+TEST_INTEL = Path(__file__).parent / "data" / "test-intel.yaml"
+SITE = "http://www.aivet-test.com"
+
+
+@pytest.fixture(scope="session")
+def web_server() -> Iterator[LocalWebServer]:
+    server = LocalWebServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def resolve_rules(web_server: LocalWebServer) -> tuple[ResolveRule, ...]:
+    # First match wins: the failure hosts before the catch-all that maps every name here.
+    return (
+        ResolveRule("refused.aivet-test.com", "127.0.0.1", 1),
+        ResolveRule("nxdomain.aivet-test.com", "~NOTFOUND"),
+        ResolveRule("tls.aivet-test.com", "127.0.0.1", web_server.tls_port),
+        ResolveRule("*", "127.0.0.1", web_server.port),
+    )
+
+
+@pytest.fixture(scope="session")
+def browser_host() -> Iterator[BrowserHost]:
+    host = BrowserHost()
+    yield host
+    host.close()
+
+
+@pytest.fixture(scope="session")
+def intel() -> Intel:
+    return Intel.load([TEST_INTEL])
+
+
+@pytest.fixture(scope="session")
+def run_audit(
+    browser_host: BrowserHost,
+    resolve_rules: tuple[ResolveRule, ...],
+    intel: Intel,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[..., AuditOutput]:
+    def run(url: str, **options: Any) -> AuditOutput:
+        options.setdefault("resolve", resolve_rules)
+        options.setdefault("settle_max_s", 4.0)
+        out = tmp_path_factory.mktemp("audit")
+        return run_web_audit(WebCollectOptions(url=url, **options), out, intel=intel, host=browser_host)
+
+    return run

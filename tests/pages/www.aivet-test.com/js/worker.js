@@ -1,0 +1,3 @@
+onmessage = function () {
+  fetch("http://worker.aivet-third.net/collect/from-worker", {mode: "no-cors"});
+};
