@@ -1,0 +1,193 @@
+"""The terminal report: what matters first, readable in 80 columns and without colour.
+
+Page-supplied text only ever reaches the console inside `rich.text.Text`
+objects (never as markup), after `clean_text`, so a hostile host name can
+neither inject console markup nor escape sequences.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from aivet.model import Audit
+from aivet.report import (
+    canary_leaks,
+    clean_text,
+    format_bytes,
+    group_destinations,
+    headline,
+    list_names,
+    sorted_findings,
+    watchlisted_groups,
+)
+
+_SEVERITY_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+_TONE_STYLE = {"danger": "bold red", "warning": "bold yellow", "ok": "bold green"}
+_PARTY_STYLE = {"first": "green", "third": "yellow", "unknown": "dim"}
+
+
+def _t(value: object, style: str = "", limit: int | None = 200) -> Text:
+    return Text(clean_text(value, limit), style=style)
+
+
+def _hanging(console: Console, marker: str, text: Text, indent: int = 2) -> None:
+    """Print `marker text` with wrapped lines aligned under the text, not the margin."""
+    grid = Table.grid()
+    grid.add_column(width=indent + len(marker), no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(" " * indent + marker), text)
+    console.print(grid)
+
+
+def _heading(console: Console, title: str) -> None:
+    console.print()
+    console.print(Text(title, style="bold underline"))
+
+
+def _status(console: Console, audit: Audit) -> None:
+    line = Text("aivet web audit  ", style="bold")
+    line.append_text(_t(audit.target, limit=120))
+    line.append("  ")
+    if audit.status == "partial":
+        line.append("PARTIAL", style="bold black on yellow")
+    else:
+        line.append("complete", style="green")
+    console.print(line)
+    if audit.status == "partial":
+        reasons = audit.status_reasons or ["no reason recorded"]
+        for reason in reasons:
+            _hanging(console, "! ", _t(reason, limit=300))
+        _hanging(console, "", Text("What the audit did not see is not in this report."))
+
+
+def _headline(console: Console, audit: Audit) -> None:
+    head = headline(audit)
+    console.print()
+    console.print(_t(head.text, _TONE_STYLE[head.tone], limit=None))
+    for line in head.details:
+        _hanging(console, "• ", _t(line, "dim", limit=None))
+
+
+def _watchlisted(console: Console, audit: Audit) -> None:
+    groups = watchlisted_groups(audit)
+    if not groups:
+        return
+    _heading(console, "Watchlisted receivers")
+    for group in groups:
+        title = _t(group.label(), "bold red")
+        if group.state_owned:
+            title.append(", state-owned")
+        _hanging(console, "", title)
+        for hit in group.watchlists:
+            line = _t(hit.list_name, "bold") + _t(f" ({hit.authority})")
+            detail = f"listed as {hit.listed_entity}"
+            if hit.via != group.name:
+                detail += f", via owner {hit.via}"
+            if hit.since:
+                detail += f", since {hit.since}"
+            _hanging(console, "- ", line + _t(f": {detail}"), indent=4)
+        hosts = _t(f"hosts: {', '.join(group.hosts)}", limit=300)
+        if group.canaries:
+            hosts.append_text(_t(f"; received typed data: {', '.join(group.canaries)}", "red"))
+        _hanging(console, "", hosts, indent=4)
+
+
+def _leaks(console: Console, audit: Audit) -> None:
+    leaks = canary_leaks(audit)
+    shown = [leak for leak in leaks if leak.noteworthy]
+    expected = [leak for leak in leaks if not leak.noteworthy]
+    _heading(console, "Typed data that left the page")
+    if not shown:
+        _hanging(console, "", Text("No typed value was seen reaching anyone but the site itself."))
+    for leak in shown:
+        line = _t(leak.field_kind, "bold") + Text(" → ") + _t(leak.host, "bold")
+        line.append_text(_t(f" ({leak.party} party)"))
+        _hanging(console, "", line)
+        detail = _t(f"{leak.receiver} ({leak.country or 'country unknown'}); ")
+        detail.append_text(_t(f"encoding: {leak.encoding}; when: "))
+        detail.append_text(_t(leak.timing, "bold red" if leak.before_submit else ""))
+        _hanging(console, "", detail, indent=4)
+    if expected:
+        received = ", ".join(f"{leak.field_kind} at {leak.host}" for leak in expected)
+        _hanging(console, "", _t(f"As expected, the site itself received: {received}", "dim"))
+
+
+def _destinations(console: Console, audit: Audit) -> None:
+    groups = group_destinations(audit)
+    _heading(console, "Destinations")
+    if not groups:
+        console.print(Text("  The page sent nothing anywhere."))
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, expand=False)
+    table.add_column("Owner / host", overflow="fold", ratio=1, min_width=24)
+    table.add_column("Ctry", no_wrap=True)
+    table.add_column("Party", no_wrap=True)
+    table.add_column("Req", justify="right", no_wrap=True)
+    table.add_column("Sent", justify="right", no_wrap=True)
+    table.add_column("Typed data", overflow="fold", max_width=16)
+    for index, group in enumerate(groups):
+        if index:
+            table.add_section()
+        name = _t(group.name, "bold red" if group.watchlists else "bold")
+        if group.watchlists:
+            name.append_text(_t(f" [{', '.join(list_names(group.watchlists))}]", "red"))
+        table.add_row(
+            name,
+            _t(group.country or "?"),
+            _t(group.party, _PARTY_STYLE.get(group.parties[0], "")),
+            Text(str(group.requests)),
+            Text(format_bytes(group.bytes_sent)),
+            _t(", ".join(group.canaries) or "-", "red" if group.canaries else "dim"),
+        )
+        if len(group.destinations) == 1 and group.destinations[0].attribution.host == group.name:
+            continue
+        for dest in group.destinations:
+            table.add_row(
+                Text("  ") + _t(dest.attribution.host, "dim"),
+                Text(""),
+                _t(dest.party, "dim") if len(group.parties) > 1 else Text(""),
+                Text(str(dest.requests), style="dim"),
+                Text(format_bytes(dest.bytes_sent), style="dim"),
+                _t(", ".join(dest.canaries), "red") if dest.canaries else Text(""),
+            )
+    console.print(table)
+
+
+def _findings(console: Console, audit: Audit) -> None:
+    findings = sorted_findings(audit)
+    _heading(console, f"Findings ({len(findings)})")
+    if not findings:
+        console.print(Text("  No findings."))
+        return
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(no_wrap=True, min_width=8)
+    grid.add_column(no_wrap=True, min_width=8)
+    grid.add_column(no_wrap=True, min_width=6)
+    grid.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+    for finding in findings:
+        grid.add_row(
+            Text(finding.severity.upper(), style=_SEVERITY_STYLE.get(finding.severity, "")),
+            Text(finding.basis),
+            Text(finding.confidence),
+            _t(finding.title, limit=300),
+        )
+    console.print(grid)
+
+
+def render_terminal(audit: Audit, console: Console) -> None:
+    """Status, the headline, watchlisted receivers and leaks, destinations, then findings."""
+    _status(console, audit)
+    _headline(console, audit)
+    _watchlisted(console, audit)
+    _leaks(console, audit)
+    _destinations(console, audit)
+    _findings(console, audit)
