@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,14 @@ TEST_INTEL = Path(__file__).parent / "data" / "test-intel.yaml"
 SITE = "http://www.aivet-test.com"
 
 
+def _closed_port() -> int:
+    """A loopback port with nothing listening (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
 @pytest.fixture(scope="session")
 def web_server() -> Iterator[LocalWebServer]:
     server = LocalWebServer().start()
@@ -30,7 +40,7 @@ def web_server() -> Iterator[LocalWebServer]:
 def resolve_rules(web_server: LocalWebServer) -> tuple[ResolveRule, ...]:
     # First match wins: the failure hosts before the catch-all that maps every name here.
     return (
-        ResolveRule("refused.aivet-test.com", "127.0.0.1", 1),
+        ResolveRule("refused.aivet-test.com", "127.0.0.1", _closed_port()),
         ResolveRule("nxdomain.aivet-test.com", "~NOTFOUND"),
         ResolveRule("tls.aivet-test.com", "127.0.0.1", web_server.tls_port),
         ResolveRule("*", "127.0.0.1", web_server.port),

@@ -185,8 +185,8 @@ def reference_audit(screenshot_sha256: str | None = None) -> Audit:
         ),
         Finding(
             id="F-001",
-            rule="canary-leak",
-            category="canary-leak",
+            rule="web.keystroke-capture",
+            category="data-flow",
             severity="critical",
             confidence="high",
             basis="observed",

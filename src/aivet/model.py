@@ -19,6 +19,9 @@ Confidence = Literal["high", "medium", "low"]
 Basis = Literal["observed", "capable"]
 Party = Literal["first", "third", "unknown"]
 
+CANARY_LEAK_RULES = frozenset({"web.keystroke-capture", "web.canary-leak"})
+"""Rules whose findings say that a typed canary left the page."""
+
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 
 

@@ -22,7 +22,7 @@ from aivet.analyze.web_findings import (
 )
 from aivet.evidence import Artifact
 from aivet.intel.kb import Intel
-from aivet.model import SCHEMA_VERSION, Audit, IntelInfo, Summary, ToolInfo
+from aivet.model import CANARY_LEAK_RULES, SCHEMA_VERSION, Audit, IntelInfo, Summary, ToolInfo
 from aivet.web_session import WebSession
 
 
@@ -57,7 +57,7 @@ def analyze_web_session(
             {d.attribution.entity_name or d.attribution.host
              for d in destinations if d.attribution.watchlists}
         ),
-        canary_leaks=sum(1 for f in findings if f.rule in ("web.keystroke-capture", "web.canary-leak")),
+        canary_leaks=sum(1 for f in findings if f.rule in CANARY_LEAK_RULES),
         findings_by_severity=dict(Counter(f.severity for f in findings)),
     )
     return Audit(

@@ -81,7 +81,7 @@ def leak_findings(leaks: list[Leak], destinations: dict[str, Destination]) -> li
             explanation=explanation,
             evidence=_dedupe(evidence),
             data={
-                "field": canary.field_kind,
+                "field_kind": canary.field_kind,
                 "canary": value,
                 "host": host,
                 "entity": dest.attribution.entity_name,
@@ -89,6 +89,7 @@ def leak_findings(leaks: list[Leak], destinations: dict[str, Destination]) -> li
                 "party": dest.party,
                 "encodings": encodings,
                 "locations": sorted({g.location for g in group}),
+                "channel": ", ".join(sorted({g.location for g in group})),
                 "before_submit": before_submit,
                 "first_seen_ms": min(g.time_ms for g in group),
                 "watchlists": listed,

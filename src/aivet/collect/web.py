@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -95,14 +96,14 @@ _NET_ERRORS = {
 
 def describe_navigation_error(message: str) -> str:
     """One line for a failed navigation: unreachable, TLS error, or Chromium's own words."""
-    for token in message.replace(":", " ").split():
-        if token.startswith("net::ERR_"):
-            code = token.removeprefix("net::")
-            if "CERT" in code or "SSL" in code:
-                return f"TLS error: net::{code}"
-            if code in _NET_ERRORS:
-                return f"unreachable: net::{code} ({_NET_ERRORS[code]})"
-            return f"navigation failed: net::{code}"
+    match = re.search(r"net::(ERR_[A-Z0-9_]+)", message)
+    if match:
+        code = match.group(1)
+        if "CERT" in code or "SSL" in code:
+            return f"TLS error: net::{code}"
+        if code in _NET_ERRORS:
+            return f"unreachable: net::{code} ({_NET_ERRORS[code]})"
+        return f"navigation failed: net::{code}"
     return f"navigation failed: {message.splitlines()[0][:200]}"
 
 
@@ -129,6 +130,7 @@ class _Recorder:
         self.popups = 0
         self.popups_closed = 0
         self.crashed = False
+        self.crash_event = asyncio.Event()
         self.cdp_sessions: list[CDPSession] = []
 
     def clock(self) -> float:
@@ -364,6 +366,7 @@ class _Recorder:
 
     def _on_crash(self) -> None:
         self.crashed = True
+        self.crash_event.set()
         self.reason("renderer crashed")
 
     def on_popup(self, context: BrowserContext, page: Page, main: Page) -> None:
@@ -480,10 +483,16 @@ async def collect_web_session(
         session_state: dict[str, Any] = {"final_url": None, "canaries": [], "events": [], "submitted": None}
         timings: dict[str, float] = {}
         flow = asyncio.ensure_future(_drive(rec, context, page, options, rng, session_state, timings))
-        done, _ = await asyncio.wait({flow}, timeout=options.total_timeout_s)
+        crash = asyncio.ensure_future(rec.crash_event.wait())
+        done, _ = await asyncio.wait(
+            {flow, crash}, timeout=options.total_timeout_s, return_when=asyncio.FIRST_COMPLETED
+        )
+        crash.cancel()
         if flow not in done:
+            # A crashed renderer leaves Playwright calls hanging: stop waiting for them.
             flow.cancel()
-            rec.reason(f"audit time limit reached ({options.total_timeout_s:.0f} s)")
+            if not rec.crashed:
+                rec.reason(f"audit time limit reached ({options.total_timeout_s:.0f} s)")
             await asyncio.wait({flow}, timeout=5)
         elif flow.exception() is not None:
             rec.reason(f"collector error: {_first_line(flow.exception())}")  # type: ignore[arg-type]
@@ -616,7 +625,8 @@ async def _screenshot(rec: _Recorder, page: Page, evidence: EvidenceDir) -> str 
     try:
         png = await page.screenshot(type="png", timeout=5000)
     except PlaywrightError as exc:
-        rec.reason(f"no screenshot: {_first_line(exc)}")
+        if not rec.reasons:  # after a failed navigation there is nothing to capture anyway
+            rec.reason(f"no screenshot: {_first_line(exc)}")
         return None
     return evidence.put(png, "image/png", "screenshot").sha256
 

@@ -4,7 +4,7 @@ The format modules (`json_report`, `html`, `terminal`) import from here; this
 module imports none of them. Everything is derived from the `Audit` alone, so
 a stored audit renders the same way years later.
 
-Canary leaks are read from findings whose category or rule names "canary"
+Canary leaks are read from findings of the rules in `CANARY_LEAK_RULES`
 (see docs/audit-json.md for the `data` keys used) and, for any host a
 destination lists canaries for that no finding covers, from the destination.
 """
@@ -17,7 +17,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from aivet.model import SEVERITY_ORDER, Audit, Destination, EvidenceRef, Finding, WatchlistHit
+from aivet.model import (
+    CANARY_LEAK_RULES,
+    SEVERITY_ORDER,
+    Audit,
+    Destination,
+    EvidenceRef,
+    Finding,
+    WatchlistHit,
+)
 
 Tone = Literal["danger", "warning", "ok"]
 
@@ -211,7 +219,7 @@ def watchlisted_groups(audit: Audit) -> list[EntityGroup]:
 
 
 def is_canary_finding(finding: Finding) -> bool:
-    return "canary" in finding.category.lower() or "canary" in finding.rule.lower()
+    return finding.rule in CANARY_LEAK_RULES
 
 
 def _str_list(value: object) -> list[str]:

@@ -15,7 +15,7 @@
     fetch(base + "/base64", {method: "POST", mode: "no-cors", body: JSON.stringify({d: btoa(value)})});
     fetch(base + "/base64-nested", {method: "POST", mode: "no-cors",
       body: "payload=" + btoa(JSON.stringify({user: {field: name, value: value}, t: 12345}))});
-    fetch(base + "/hex", {mode: "no-cors", headers: {"X-Data": hex(value)}});
+    fetch(base + "/hex/" + hex(value), {mode: "no-cors"});
     fetch(base + "/md5?h=" + C.MD5(value).toString(), {mode: "no-cors"});
     fetch(base + "/md5u?h=" + C.MD5(value).toString().toUpperCase(), {mode: "no-cors"});
     fetch(base + "/sha1", {method: "POST", mode: "no-cors", body: C.SHA1(value).toString()});
