@@ -60,6 +60,7 @@ class WatchlistHit:
     """The entity in the ownership chain that is listed (the receiver itself or a parent)."""
     since: str | None
     source_url: str
+    note: str = ""
 
 
 @dataclass

@@ -30,11 +30,11 @@ def canary_value(kind: FieldKind, token: str) -> str:
         digits = "".join(str(int(c, 36) % 10) for c in token)[:9].ljust(9, "7")
         return "13" + digits
     if kind == "email":
-        return f"aivet.{token}@example.com"
+        return f"{token}@example.com"
     if kind == "password":
         return f"Pw!{token}7"
     if kind == "username":
         return f"aivet_{token}"
     if kind == "prompt":
-        return f"Hello, I am Ada {token}. Please summarise today's news for me."
+        return f"Summarise the news for Ada {token}"
     return f"aivet {token}"

@@ -131,8 +131,9 @@ async def type_like_a_person(locator: Locator, text: str, rng: random.Random) ->
     keyboard = locator.page.keyboard
     for char in text:
         await keyboard.type(char)
-        # 20-60 ms between keys: a fast typist, fast enough to keep audits short.
-        await asyncio.sleep(rng.uniform(0.02, 0.06))
+        # 15-45 ms between keys, jittered: a fast typist. Listeners see real keydown/input
+        # events with uneven gaps; a slower typist would only make every audit longer.
+        await asyncio.sleep(rng.uniform(0.015, 0.045))
 
 
 _ACCEPT = re.compile(

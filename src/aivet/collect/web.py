@@ -66,7 +66,7 @@ class WebCollectOptions:
     resolve: tuple[ResolveRule, ...] = ()
     load_timeout_s: float = 20.0
     settle_max_s: float = 6.0
-    quiet_ms: float = 500.0
+    quiet_ms: float = 400.0
     total_timeout_s: float = 90.0
     max_popups: int = 5
     max_body_bytes: int = 8_000_000

@@ -52,6 +52,7 @@ class Membership:
     listed_as: str
     since: str | None
     source: str
+    note: str = ""
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Watchlist:
     authority: str
     url: str
     retrieved: str
+    description: str = ""
     members: list[Membership] = field(default_factory=list)
 
 
@@ -103,12 +105,29 @@ class Intel:
         for entity in self.entities.values():
             if entity.parent is not None and entity.parent not in self.entities:
                 raise IntelError(f"entity '{entity.id}': unknown parent '{entity.parent}'")
+        for entity in self.entities.values():
+            self._check_no_cycle(entity)
         for wl in watchlists:
+            if wl.id in self.watchlists:
+                raise IntelError(f"watchlist '{wl.id}' defined twice")
             self.watchlists[wl.id] = wl
+            listed: set[tuple[str, str]] = set()
             for member in wl.members:
                 if member.entity not in self.entities:
                     raise IntelError(f"watchlist '{wl.id}': unknown entity '{member.entity}'")
+                if (member.entity, member.listed_as) in listed:
+                    raise IntelError(f"watchlist '{wl.id}': '{member.listed_as}' listed twice")
+                listed.add((member.entity, member.listed_as))
                 self._memberships.setdefault(member.entity, []).append((wl, member))
+
+    def _check_no_cycle(self, entity: Entity) -> None:
+        seen = {entity.id}
+        current = entity
+        while current.parent is not None:
+            if current.parent in seen:
+                raise IntelError(f"entity '{entity.id}': ownership cycle through '{current.parent}'")
+            seen.add(current.parent)
+            current = self.entities[current.parent]
 
     # --- loading -----------------------------------------------------------------
 
@@ -118,7 +137,7 @@ class Intel:
         data_dir = resources.files("aivet.intel").joinpath("data")
         texts: list[tuple[str, str]] = []
         for item in sorted(data_dir.iterdir(), key=lambda p: p.name):
-            if item.name.endswith(".yaml"):
+            if item.name.endswith((".yaml", ".yml")):
                 texts.append((item.name, item.read_text(encoding="utf-8")))
         for path in extra_files:
             texts.append((str(path), Path(path).read_text(encoding="utf-8")))
@@ -182,6 +201,7 @@ class Intel:
                         via=owner.name,
                         since=member.since,
                         source_url=member.source,
+                        note=member.note,
                     )
                 )
         return hits
@@ -207,6 +227,12 @@ class Intel:
 def _entity(raw: Any, where: str) -> Entity:
     if not isinstance(raw, dict):
         raise IntelError(f"{where}: expected a mapping")
+    country = raw.get("country")
+    if country is not None and not (isinstance(country, str) and len(country) == 2
+                                    and country.isupper()):
+        raise IntelError(f"{where}: country must be an ISO 3166-1 alpha-2 code, not {country!r}")
+    if raw.get("state_owned") not in (None, True, False):
+        raise IntelError(f"{where}: state_owned must be true or false")
     return Entity(
         id=str(_require(raw, "id", where)),
         name=str(_require(raw, "name", where)),
@@ -228,12 +254,15 @@ def _watchlist(raw: Any, where: str) -> Watchlist:
     members = []
     for j, m in enumerate(raw.get("members") or []):
         mwhere = f"{where} ({wl_id}) members[{j}]"
+        if not isinstance(m, dict):
+            raise IntelError(f"{mwhere}: expected a mapping")
         members.append(
             Membership(
                 entity=str(_require(m, "entity", mwhere)),
                 listed_as=str(_require(m, "listed_as", mwhere)),
                 since=str(m["since"]) if m.get("since") else None,
                 source=str(m.get("source") or raw.get("url")),
+                note=str(m.get("note", "")),
             )
         )
     return Watchlist(
@@ -242,5 +271,6 @@ def _watchlist(raw: Any, where: str) -> Watchlist:
         authority=str(_require(raw, "authority", where)),
         url=str(_require(raw, "url", where)),
         retrieved=str(_require(raw, "retrieved", where)),
+        description=str(raw.get("description", "")),
         members=members,
     )
