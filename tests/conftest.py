@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -70,6 +69,8 @@ def run_audit(
         options.setdefault("resolve", resolve_rules)
         options.setdefault("settle_max_s", 4.0)
         out = tmp_path_factory.mktemp("audit")
-        return run_web_audit(WebCollectOptions(url=url, **options), out, intel=intel, host=browser_host)
+        return run_web_audit(
+            WebCollectOptions(url=url, **options), out, intel=intel, host=browser_host
+        )
 
     return run

@@ -104,7 +104,7 @@ def test_scripts_external_inline_eval_stored_once(
     assert any('localStorage.setItem("ls_key"' in s for s in by_origin["inline"])
     assert any("eval-created-code-" in s for s in by_origin["eval"])
     assert any("function-created-code" in s for s in by_origin["eval"])
-    assert any("fetch(\"http://worker.aivet-third.net" in s for s in by_origin.get("worker", []))
+    assert any('fetch("http://worker.aivet-third.net' in s for s in by_origin.get("worker", []))
     shas = [s.sha256 for s in network_session.scripts]
     assert len(shas) == len(set(shas))
     # aivet's and Playwright's own helpers never show up as the page's code

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 
 from playwright.async_api import Page
@@ -14,7 +16,9 @@ from tests.test_web_collect import load_session
 def test_connection_refused(run_audit: Callable[..., AuditOutput]) -> None:
     result = run_audit("http://refused.aivet-test.com/", interact="none")
     assert result.audit.status == "partial"
-    assert any("ERR_CONNECTION_REFUSED" in r and "unreachable" in r for r in result.audit.status_reasons)
+    assert any(
+        "ERR_CONNECTION_REFUSED" in r and "unreachable" in r for r in result.audit.status_reasons
+    )
     assert result.json_path.is_file() and result.html_path.is_file()
 
 
@@ -47,10 +51,8 @@ def test_page_that_never_finishes_loading_keeps_what_it_sent(
 def test_renderer_crash(run_audit: Callable[..., AuditOutput]) -> None:
     async def crash(page: Page) -> None:
         session = await page.context.new_cdp_session(page)
-        try:
-            await session.send("Page.crash")
-        except Exception:
-            pass  # the session dies with the renderer
+        with contextlib.suppress(Exception):  # the session dies with the renderer
+            await asyncio.wait_for(session.send("Page.crash"), 2)
 
     result = run_audit(f"{SITE}/network.html", interact="auto", after_load=crash)
     assert result.audit.status == "partial"

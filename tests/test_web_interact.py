@@ -112,16 +112,20 @@ def test_submit_and_reject(run_audit: Callable[..., AuditOutput]) -> None:
     login = next(r for r in session.requests if r.url == f"{SITE}/collect/login")
     assert login.method == "POST"
     on_submit = [f for f in result.audit.findings if f.rule == "web.canary-leak"]
-    assert any(f.data["host"] == "www.aivet-test.com" and f.data["field_kind"] == "password"
-               for f in on_submit)
+    assert any(
+        f.data["host"] == "www.aivet-test.com" and f.data["field_kind"] == "password"
+        for f in on_submit
+    )
 
 
 def test_chat_prompt_and_token_storage(run_audit: Callable[..., AuditOutput]) -> None:
     result = run_audit(f"{SITE}/chat.html", interact="chat", submit=True)
     session = load_session(result)
     assert [c.field_kind for c in session.canaries] == ["prompt"]
-    assert any(f.rule == "web.token-in-storage" and f.data["key"] == "userToken"
-               for f in result.audit.findings)
+    assert any(
+        f.rule == "web.token-in-storage" and f.data["key"] == "userToken"
+        for f in result.audit.findings
+    )
     sent = next(f for f in result.audit.findings if f.rule == "web.canary-leak")
     assert sent.data["field"] == "prompt" and sent.data["party"] == "first"
     assert sent.severity == "info"

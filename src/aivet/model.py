@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from aivet.evidence import Artifact
-from aivet.web_session import ResolveRule, Vantage
+from aivet.web_session import Canary, ResolveRule, Vantage
 
 SCHEMA_VERSION = "1.0"
 
@@ -152,3 +152,5 @@ class Audit:
     screenshot_sha256: str | None = None
     artifacts: list[Artifact] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    canaries: list[Canary] = field(default_factory=list)
+    """What was typed: with none, the absence of leaks says nothing."""

@@ -1,1 +1,4 @@
-"""Analyzers: pure functions from stored evidence (and intel) to findings; no network, no browser."""
+"""Analyzers: pure functions from stored evidence (and intel) to findings.
+
+No network, no browser: every analyzer can run again on stored evidence.
+"""

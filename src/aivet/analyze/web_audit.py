@@ -54,8 +54,11 @@ def analyze_web_session(
         entities=len(entities),
         countries=sorted({d.attribution.country for d in destinations if d.attribution.country}),
         watchlisted_receivers=sorted(
-            {d.attribution.entity_name or d.attribution.host
-             for d in destinations if d.attribution.watchlists}
+            {
+                d.attribution.entity_name or d.attribution.host
+                for d in destinations
+                if d.attribution.watchlists
+            }
         ),
         canary_leaks=sum(1 for f in findings if f.rule in CANARY_LEAK_RULES),
         findings_by_severity=dict(Counter(f.severity for f in findings)),
@@ -85,4 +88,5 @@ def analyze_web_session(
         screenshot_sha256=session.screenshot_sha256,
         artifacts=artifacts,
         timings_ms=dict(session.timings_ms),
+        canaries=list(session.canaries),
     )

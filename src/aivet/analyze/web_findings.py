@@ -48,11 +48,16 @@ def leak_findings(leaks: list[Leak], destinations: dict[str, Destination]) -> li
         encodings = sorted({_encoding_label(g) for g in group})
         listed = watchlist_names(dest)
         severity = _leak_severity(canary.field_kind, dest, before_submit)
-        when = "before the form was submitted (captured as it was typed)" if before_submit \
+        when = (
+            "before the form was submitted (captured as it was typed)"
+            if before_submit
             else "when the form was submitted"
+        )
         rule = "web.keystroke-capture" if before_submit else "web.canary-leak"
-        title = (f"Typed {field} sent to {describe_receiver(dest)} "
-                 f"{'before submit' if before_submit else 'on submit'}, as {', '.join(encodings)}")
+        title = (
+            f"Typed {field} sent to {describe_receiver(dest)} "
+            f"{'before submit' if before_submit else 'on submit'}, as {', '.join(encodings)}"
+        )
         explanation = (
             f"aivet typed a unique {field} ({value!r}) into the page. It left the page {when}, "
             f"to {host}, {len(group)} time(s), encoded as {', '.join(encodings)}, in "
@@ -64,37 +69,41 @@ def leak_findings(leaks: list[Leak], destinations: dict[str, Destination]) -> li
             explanation += " The receiver is the service itself, as expected for a submitted form."
         evidence = [
             EvidenceRef("request", g.request_id, f"{g.location}, {_encoding_label(g)}")
-            for g in group if g.request_id
+            for g in group
+            if g.request_id
         ]
         evidence += [
             EvidenceRef("websocket-frame", g.frame_sha256, "frame sent")
-            for g in group if g.frame_sha256
+            for g in group
+            if g.frame_sha256
         ]
-        findings.append(Finding(
-            id=finding_id(rule, canary.field_kind, host, value),
-            rule=rule,
-            category="data-flow",
-            severity=severity,
-            confidence="high",
-            basis="observed",
-            title=title,
-            explanation=explanation,
-            evidence=_dedupe(evidence),
-            data={
-                "field_kind": canary.field_kind,
-                "canary": value,
-                "host": host,
-                "entity": dest.attribution.entity_name,
-                "country": dest.attribution.country,
-                "party": dest.party,
-                "encodings": encodings,
-                "locations": sorted({g.location for g in group}),
-                "channel": ", ".join(sorted({g.location for g in group})),
-                "before_submit": before_submit,
-                "first_seen_ms": min(g.time_ms for g in group),
-                "watchlists": listed,
-            },
-        ))
+        findings.append(
+            Finding(
+                id=finding_id(rule, canary.field_kind, host, value),
+                rule=rule,
+                category="data-flow",
+                severity=severity,
+                confidence="high",
+                basis="observed",
+                title=title,
+                explanation=explanation,
+                evidence=_dedupe(evidence),
+                data={
+                    "field_kind": canary.field_kind,
+                    "canary": value,
+                    "host": host,
+                    "entity": dest.attribution.entity_name,
+                    "country": dest.attribution.country,
+                    "party": dest.party,
+                    "encodings": encodings,
+                    "locations": sorted({g.location for g in group}),
+                    "channel": ", ".join(sorted({g.location for g in group})),
+                    "before_submit": before_submit,
+                    "first_seen_ms": min(g.time_ms for g in group),
+                    "watchlists": listed,
+                },
+            )
+        )
     return findings
 
 
@@ -146,31 +155,33 @@ def watchlist_findings(session: WebSession, destinations: list[Destination]) -> 
             for h in hits
         )
         requests = sum(d.requests for d in dests)
-        findings.append(Finding(
-            id=finding_id("web.watchlisted-receiver", entity_id),
-            rule="web.watchlisted-receiver",
-            category="jurisdiction",
-            severity="critical" if carried else "high",
-            confidence="high",
-            basis="observed",
-            title=f"{first.entity_name} ({first.country}) received {requests} request(s); "
-                  f"on {', '.join(lists)}",
-            explanation=(
-                f"The page sent {requests} request(s) to {', '.join(hosts)}, operated by "
-                f"{' → '.join(first.ownership_chain)}. {listing_lines}."
-                + (f" Typed data reached it: {', '.join(carried)}." if carried else "")
-            ),
-            evidence=request_refs(session, hosts),
-            data={
-                "entity": first.entity_name,
-                "entity_id": entity_id,
-                "country": first.country,
-                "hosts": hosts,
-                "watchlists": lists,
-                "canaries": carried,
-                "state_owned": first.state_owned,
-            },
-        ))
+        findings.append(
+            Finding(
+                id=finding_id("web.watchlisted-receiver", entity_id),
+                rule="web.watchlisted-receiver",
+                category="jurisdiction",
+                severity="critical" if carried else "high",
+                confidence="high",
+                basis="observed",
+                title=f"{first.entity_name} ({first.country}) received {requests} request(s); "
+                f"on {', '.join(lists)}",
+                explanation=(
+                    f"The page sent {requests} request(s) to {', '.join(hosts)}, operated by "
+                    f"{' → '.join(first.ownership_chain)}. {listing_lines}."
+                    + (f" Typed data reached it: {', '.join(carried)}." if carried else "")
+                ),
+                evidence=request_refs(session, hosts),
+                data={
+                    "entity": first.entity_name,
+                    "entity_id": entity_id,
+                    "country": first.country,
+                    "hosts": hosts,
+                    "watchlists": lists,
+                    "canaries": carried,
+                    "state_owned": first.state_owned,
+                },
+            )
+        )
     return findings
 
 
@@ -180,50 +191,62 @@ def third_party_findings(session: WebSession, destinations: list[Destination]) -
     for dest in destinations:
         if dest.party == "unknown":
             unknown.append(dest)
-        elif dest.party == "third" and dest.attribution.entity_id and not dest.attribution.watchlists:
+        elif (
+            dest.party == "third" and dest.attribution.entity_id and not dest.attribution.watchlists
+        ):
             by_entity[dest.attribution.entity_id].append(dest)
     findings = []
     for entity_id, dests in sorted(by_entity.items()):
         a = dests[0].attribution
         hosts = sorted(d.attribution.host for d in dests)
-        severity: Severity = "medium" if a.state_owned else "low" if any(
-            d.canaries for d in dests) else "info"
+        severity: Severity = (
+            "medium" if a.state_owned else "low" if any(d.canaries for d in dests) else "info"
+        )
         owner = " → ".join(a.ownership_chain)
-        findings.append(Finding(
-            id=finding_id("web.third-party-receiver", entity_id),
-            rule="web.third-party-receiver",
-            category="third-party",
-            severity=severity,
-            confidence="high",
-            basis="observed",
-            title=f"Third party {a.entity_name} ({a.country or '?'}) received "
-                  f"{sum(d.requests for d in dests)} request(s)",
-            explanation=(
-                f"Hosts {', '.join(hosts)} belong to {owner}"
-                + (", which is state-owned" if a.state_owned else "")
-                + f"; country of incorporation {a.country or 'unknown'}."
-            ),
-            evidence=request_refs(session, hosts),
-            data={"entity": a.entity_name, "entity_id": entity_id, "country": a.country,
-                  "hosts": hosts, "state_owned": a.state_owned},
-        ))
+        findings.append(
+            Finding(
+                id=finding_id("web.third-party-receiver", entity_id),
+                rule="web.third-party-receiver",
+                category="third-party",
+                severity=severity,
+                confidence="high",
+                basis="observed",
+                title=f"Third party {a.entity_name} ({a.country or '?'}) received "
+                f"{sum(d.requests for d in dests)} request(s)",
+                explanation=(
+                    f"Hosts {', '.join(hosts)} belong to {owner}"
+                    + (", which is state-owned" if a.state_owned else "")
+                    + f"; country of incorporation {a.country or 'unknown'}."
+                ),
+                evidence=request_refs(session, hosts),
+                data={
+                    "entity": a.entity_name,
+                    "entity_id": entity_id,
+                    "country": a.country,
+                    "hosts": hosts,
+                    "state_owned": a.state_owned,
+                },
+            )
+        )
     if unknown:
         hosts = sorted(d.attribution.host for d in unknown)
-        findings.append(Finding(
-            id=finding_id("web.unknown-receiver", *hosts),
-            rule="web.unknown-receiver",
-            category="third-party",
-            severity="low" if any(d.canaries for d in unknown) else "info",
-            confidence="high",
-            basis="observed",
-            title=f"{len(hosts)} receiver(s) with no known owner",
-            explanation=(
-                "aivet's intel names no owner for these hosts, so their country and watchlist "
-                f"status are unknown (not assumed clean): {', '.join(hosts)}."
-            ),
-            evidence=request_refs(session, hosts),
-            data={"hosts": hosts},
-        ))
+        findings.append(
+            Finding(
+                id=finding_id("web.unknown-receiver", *hosts),
+                rule="web.unknown-receiver",
+                category="third-party",
+                severity="low" if any(d.canaries for d in unknown) else "info",
+                confidence="high",
+                basis="observed",
+                title=f"{len(hosts)} receiver(s) with no known owner",
+                explanation=(
+                    "aivet's intel names no owner for these hosts, so their country and watchlist "
+                    f"status are unknown (not assumed clean): {', '.join(hosts)}."
+                ),
+                evidence=request_refs(session, hosts),
+                data={"hosts": hosts},
+            )
+        )
     return findings
 
 
@@ -238,22 +261,25 @@ def cleartext_findings(session: WebSession, leaks: list[Leak]) -> list[Finding]:
     findings = []
     for host, ids in sorted(by_host.items()):
         carries_canary = any(i in leaking for i in ids)
-        findings.append(Finding(
-            id=finding_id("web.cleartext-transport", host),
-            rule="web.cleartext-transport",
-            category="transport",
-            severity="high" if carries_canary else "medium",
-            confidence="high",
-            basis="observed",
-            title=f"Data sent to {host} without TLS ({len(ids)} request(s))",
-            explanation=(
-                "These requests carried a body, cookies or typed data over plain HTTP, readable "
-                "and alterable by anyone on the path. (When the audit maps names to a local "
-                "mirror with --resolve, check whether the real service uses HTTPS.)"
-            ),
-            evidence=[EvidenceRef("request", i) for i in ids[:50]],
-            data={"host": host, "requests": len(ids), "carries_canary": carries_canary},
-        ))
+        findings.append(
+            Finding(
+                id=finding_id("web.cleartext-transport", host),
+                rule="web.cleartext-transport",
+                category="transport",
+                severity="high" if carries_canary else "medium",
+                confidence="high",
+                basis="observed",
+                title=f"Data sent to {host} without TLS ({len(ids)} request(s))",
+                explanation=(
+                    "These requests carried a body, cookies or typed data over plain HTTP, "
+                    "readable "
+                    "and alterable by anyone on the path. (When the audit maps names to a local "
+                    "mirror with --resolve, check whether the real service uses HTTPS.)"
+                ),
+                evidence=[EvidenceRef("request", i) for i in ids[:50]],
+                data={"host": host, "requests": len(ids), "carries_canary": carries_canary},
+            )
+        )
     return findings
 
 
@@ -272,56 +298,70 @@ def storage_findings(session: WebSession, first: FirstParty) -> list[Finding]:
         if not (_TOKEN_KEY.search(write.key) and len(value) >= 16) and not _JWT.match(value):
             continue
         seen.add(key)
-        findings.append(Finding(
-            id=finding_id("web.token-in-storage", write.origin, write.key),
-            rule="web.token-in-storage",
-            category="storage",
-            severity="low",
-            confidence="medium",
-            basis="observed",
-            title=f"Credential-like value stored in {write.area}Storage under {write.key!r}",
-            explanation=(
-                f"{write.origin} wrote a {len(value)}-character value that looks like a session "
-                f"or access token to {write.area}Storage. Any script running on that origin, "
-                "including third-party scripts, can read it; HttpOnly cookies cannot be read so."
-            ),
-            evidence=[EvidenceRef("storage", f"{write.origin}/{write.key}", write.area)],
-            data={"origin": write.origin, "area": write.area, "key": write.key,
-                  "jwt": bool(_JWT.match(value))},
-        ))
+        findings.append(
+            Finding(
+                id=finding_id("web.token-in-storage", write.origin, write.key),
+                rule="web.token-in-storage",
+                category="storage",
+                severity="low",
+                confidence="medium",
+                basis="observed",
+                title=f"Credential-like value stored in {write.area}Storage under {write.key!r}",
+                explanation=(
+                    f"{write.origin} wrote a {len(value)}-character value that looks like a "
+                    f"session or access token to {write.area}Storage. Any script running on "
+                    "that origin, including third-party scripts, can read it; HttpOnly cookies "
+                    "cannot be read so."
+                ),
+                evidence=[EvidenceRef("storage", f"{write.origin}/{write.key}", write.area)],
+                data={
+                    "origin": write.origin,
+                    "area": write.area,
+                    "key": write.key,
+                    "jwt": bool(_JWT.match(value)),
+                },
+            )
+        )
     for canary, where, name in stored_canaries(session):
-        findings.append(Finding(
-            id=finding_id("web.canary-stored", canary.value, where, name),
-            rule="web.canary-stored",
-            category="storage",
-            severity="low",
-            confidence="high",
-            basis="observed",
-            title=f"Typed {FIELD_NAMES[canary.field_kind]} kept in {where}",
-            explanation=f"The value typed into the {canary.field_kind} field was stored under "
-                        f"{name!r} in {where}, where it outlives the page.",
-            evidence=[EvidenceRef("storage" if "Storage" in where else "cookie", f"{where}/{name}")],
-            data={"field": canary.field_kind, "where": where, "key": name},
-        ))
+        findings.append(
+            Finding(
+                id=finding_id("web.canary-stored", canary.value, where, name),
+                rule="web.canary-stored",
+                category="storage",
+                severity="low",
+                confidence="high",
+                basis="observed",
+                title=f"Typed {FIELD_NAMES[canary.field_kind]} kept in {where}",
+                explanation=f"The value typed into the {canary.field_kind} field was stored under "
+                f"{name!r} in {where}, where it outlives the page.",
+                evidence=[
+                    EvidenceRef("storage" if "Storage" in where else "cookie", f"{where}/{name}")
+                ],
+                data={"field": canary.field_kind, "where": where, "key": name},
+            )
+        )
     third_cookies: dict[str, list[str]] = defaultdict(list)
     for cookie in session.cookies:
         domain = cookie.domain.lstrip(".")
         if registrable_domain(domain) != first.registrable_domain:
             third_cookies[domain].append(cookie.name)
     for domain, names in sorted(third_cookies.items()):
-        findings.append(Finding(
-            id=finding_id("web.third-party-cookie", domain),
-            rule="web.third-party-cookie",
-            category="storage",
-            severity="low",
-            confidence="high",
-            basis="observed",
-            title=f"{len(names)} cookie(s) set for third-party domain {domain}",
-            explanation=f"Cookies {', '.join(sorted(names))} were set for {domain}, which is not "
-                        "the audited site; they can identify this browser across sites.",
-            evidence=[EvidenceRef("cookie", f"{n}@{domain}") for n in sorted(names)],
-            data={"domain": domain, "cookies": sorted(names)},
-        ))
+        findings.append(
+            Finding(
+                id=finding_id("web.third-party-cookie", domain),
+                rule="web.third-party-cookie",
+                category="storage",
+                severity="low",
+                confidence="high",
+                basis="observed",
+                title=f"{len(names)} cookie(s) set for third-party domain {domain}",
+                explanation=f"Cookies {', '.join(sorted(names))} were set for {domain}, "
+                "which is not "
+                "the audited site; they can identify this browser across sites.",
+                evidence=[EvidenceRef("cookie", f"{n}@{domain}") for n in sorted(names)],
+                data={"domain": domain, "cookies": sorted(names)},
+            )
+        )
     return findings
 
 

@@ -10,6 +10,7 @@ Tests share one host for the whole run, so Chromium starts once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import threading
@@ -156,10 +157,8 @@ class BrowserHost:
     def close(self) -> None:
         async def shutdown() -> None:
             for launched in self._browsers.values():
-                try:
+                with contextlib.suppress(Exception):  # already gone: nothing to close
                     await launched.browser.close()
-                except Exception:  # already gone: nothing left to close
-                    pass
             self._browsers.clear()
             if self._playwright is not None:
                 await self._playwright.stop()

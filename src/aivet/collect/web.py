@@ -12,6 +12,7 @@ keeps what it gathered.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import re
 import time
@@ -159,7 +160,9 @@ class _Recorder:
         )
         body = request.post_data_buffer
         if body:
-            artifact = self.evidence.put(body[: self.options.max_body_bytes], "application/octet-stream", "request-body")
+            artifact = self.evidence.put(
+                body[: self.options.max_body_bytes], "application/octet-stream", "request-body"
+            )
             record.body_sha256 = artifact.sha256
             record.body_size = len(body)
         if request.service_worker is not None:
@@ -195,10 +198,8 @@ class _Recorder:
             self.spawn(self._complete(request, record))
 
     async def _complete(self, request: Request, record: NetworkRequest) -> None:
-        try:
+        with contextlib.suppress(PlaywrightError):  # keep the headers seen at request time
             record.headers = await request.all_headers()
-        except PlaywrightError:
-            pass
         try:
             response = await request.response()
         except PlaywrightError:
@@ -225,7 +226,9 @@ class _Recorder:
             return
         if body and len(body) <= self.options.max_body_bytes:
             media = record.response_headers.get("content-type", "application/octet-stream")
-            record.response_body_sha256 = self.evidence.put(body, media.split(";")[0], "response-body").sha256
+            record.response_body_sha256 = self.evidence.put(
+                body, media.split(";")[0], "response-body"
+            ).sha256
 
     def on_websocket(self, ws: WebSocket) -> None:
         now = self.clock()
@@ -312,7 +315,9 @@ class _Recorder:
 
     async def _fetch_script(self, session: CDPSession, params: dict[str, Any], seen: float) -> None:
         try:
-            result = await session.send("Debugger.getScriptSource", {"scriptId": params["scriptId"]})
+            result = await session.send(
+                "Debugger.getScriptSource", {"scriptId": params["scriptId"]}
+            )
         except PlaywrightError:
             return
         source = result.get("scriptSource", "")
@@ -375,7 +380,9 @@ class _Recorder:
         self.popups += 1
         if self.popups > self.options.max_popups:
             self.popups_closed += 1
-            self.reason(f"page kept opening popups: closed those after the first {self.options.max_popups}")
+            self.reason(
+                f"page kept opening popups: closed those after the first {self.options.max_popups}"
+            )
             self.spawn(page.close())
             return
         self.watch_page(context, page)
@@ -480,9 +487,16 @@ async def collect_web_session(
         context.on("page", lambda p: rec.on_popup(context, p, page))
         rec.watch_page(context, page)
         await rec.attach_cdp(context, page)
-        session_state: dict[str, Any] = {"final_url": None, "canaries": [], "events": [], "submitted": None}
+        session_state: dict[str, Any] = {
+            "final_url": None,
+            "canaries": [],
+            "events": [],
+            "submitted": None,
+        }
         timings: dict[str, float] = {}
-        flow = asyncio.ensure_future(_drive(rec, context, page, options, rng, session_state, timings))
+        flow = asyncio.ensure_future(
+            _drive(rec, context, page, options, rng, session_state, timings)
+        )
         crash = asyncio.ensure_future(rec.crash_event.wait())
         done, _ = await asyncio.wait(
             {flow, crash}, timeout=options.total_timeout_s, return_when=asyncio.FIRST_COMPLETED
@@ -585,13 +599,13 @@ async def _drive(
 
     mark = rec.clock()
     if submitted is not None:
-        try:
+        with contextlib.suppress(PlaywrightError):  # no navigation, or a slow one
             await page.wait_for_load_state("load", timeout=options.settle_max_s * 1000)
-        except PlaywrightError:
-            pass
     if not await rec.network_quiet(options.settle_max_s):
         events.append(
-            _event(rec, f"network still busy after {options.settle_max_s:.0f} s (polling or streaming)")
+            _event(
+                rec, f"network still busy after {options.settle_max_s:.0f} s (polling or streaming)"
+            )
         )
     timings["settle"] = rec.clock() - mark
     if not page.is_closed():
@@ -605,7 +619,9 @@ def _event(rec: _Recorder, detail: str) -> InteractionEvent:
 async def _navigate(rec: _Recorder, page: Page, options: WebCollectOptions) -> bool:
     """Open the target; True when there is a document to interact with."""
     try:
-        response = await page.goto(options.url, wait_until="load", timeout=options.load_timeout_s * 1000)
+        response = await page.goto(
+            options.url, wait_until="load", timeout=options.load_timeout_s * 1000
+        )
     except PlaywrightTimeout:
         rec.reason(f"page did not finish loading within {options.load_timeout_s:.0f} s")
         return not page.is_closed() and page.url != "about:blank"
