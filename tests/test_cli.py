@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from aivet.cli import UsageError, main, normalise_url, parse_resolve
+from aivet.cli import main
+from aivet.commands.common import UsageError, normalise_url, parse_resolve
 from aivet.web_session import ResolveRule
 
 
@@ -30,8 +31,17 @@ def test_resolve_rule_for_chromium() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["*", "=1.2.3.4", "a*b.com=1.2.3.4", "x.com=1.2.3.4:0", "x.com=1.2.3.4:99999",
-             "x.com=bad host", "x.com=[::1]x", "*.=1.2.3.4"]
+    "text",
+    [
+        "*",
+        "=1.2.3.4",
+        "a*b.com=1.2.3.4",
+        "x.com=1.2.3.4:0",
+        "x.com=1.2.3.4:99999",
+        "x.com=bad host",
+        "x.com=[::1]x",
+        "*.=1.2.3.4",
+    ],
 )
 def test_resolve_rejects(text: str) -> None:
     with pytest.raises(UsageError):
@@ -68,6 +78,7 @@ def test_bad_arguments_exit_2_with_one_line(
 
 
 def test_help_runs_as_a_program() -> None:
-    done = subprocess.run([sys.executable, "-m", "aivet", "web", "--help"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "aivet", "web", "--help"], capture_output=True, text=True, check=True
+    )
     assert "--resolve PATTERN=ADDRESS[:PORT]" in done.stdout

@@ -1,0 +1,1 @@
+"""One module per `aivet` verb; each defines `register(subparsers)` and sets `handler`."""
