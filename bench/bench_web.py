@@ -33,7 +33,15 @@ from aivet.web_session import ResolveRule
 
 PAGES = Path(__file__).parent / "pages"
 ORDINARY_URL = "http://www.ordinary-news.com/"
-PHASES = ("browser_start", "page_load", "load_settle", "interaction", "settle", "analysis", "report")
+PHASES = (
+    "browser_start",
+    "page_load",
+    "load_settle",
+    "interaction",
+    "settle",
+    "analysis",
+    "report",
+)
 
 
 class _HostHandler(http.server.SimpleHTTPRequestHandler):
@@ -75,6 +83,7 @@ def audit_once(options: WebCollectOptions, intel: Intel, out: Path) -> dict[str,
 
 def bare_load_once(url: str, rules: tuple[ResolveRule, ...]) -> float:
     """Baseline: start Chromium with the same flags, load the page, wait for load, quit."""
+
     async def run() -> float:
         started = time.perf_counter()
         async with async_playwright() as playwright:

@@ -35,7 +35,7 @@ def test_url_encoded_once_and_twice() -> None:
 
 @pytest.mark.parametrize("prefix", ["", "a", "ab", "abc"])
 def test_base64_inside_a_larger_blob_at_any_offset(prefix: str) -> None:
-    blob = base64.b64encode(f"{prefix}{{\"v\":\"{EMAIL.value}\"}}".encode()).decode()
+    blob = base64.b64encode(f'{prefix}{{"v":"{EMAIL.value}"}}'.encode()).decode()
     assert ("base64", "as-typed") in encodings(f"data={blob}&t=1")
 
 

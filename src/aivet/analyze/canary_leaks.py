@@ -105,7 +105,11 @@ class CanaryMatcher:
             for view_encoding, view in views:
                 lowered = view.lower()
                 for needle in needles:
-                    found = needle.text in view if needle.case_sensitive else needle.text.lower() in lowered
+                    found = (
+                        needle.text in view
+                        if needle.case_sensitive
+                        else needle.text.lower() in lowered
+                    )
                     if not found:
                         continue
                     encoding = needle.encoding

@@ -16,9 +16,21 @@ from aivet.web_session import Canary, NetworkRequest, WebSession
 
 # Headers that a browser fills in itself and that never carry typed data in practice
 # except through the page URL (which the referer check covers).
-_SKIP_HEADERS = frozenset({"accept", "accept-encoding", "accept-language", "connection", "host",
-                           "user-agent", "content-length", "sec-ch-ua", "sec-ch-ua-mobile",
-                           "sec-ch-ua-platform", "upgrade-insecure-requests"})
+_SKIP_HEADERS = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "accept-language",
+        "connection",
+        "host",
+        "user-agent",
+        "content-length",
+        "sec-ch-ua",
+        "sec-ch-ua-mobile",
+        "sec-ch-ua-platform",
+        "upgrade-insecure-requests",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -42,17 +54,30 @@ def find_leaks(session: WebSession, read_blob: Callable[[str], bytes]) -> list[L
     submitted = session.submitted_at_ms
     leaks: list[Leak] = []
 
-    def record(hits: list[CanaryHit], host: str, location: str, time_ms: float,
-               request_id: str | None = None, frame_sha256: str | None = None) -> None:
+    def record(
+        hits: list[CanaryHit],
+        host: str,
+        location: str,
+        time_ms: float,
+        request_id: str | None = None,
+        frame_sha256: str | None = None,
+    ) -> None:
         for hit in hits:
             if time_ms + 1 < hit.canary.typed_at_ms:
                 continue  # cannot have been typed yet: the page itself happens to contain it
-            leaks.append(Leak(
-                canary=hit.canary, host=host, location=location, encoding=hit.encoding,
-                letter_case=hit.letter_case, time_ms=time_ms,
-                before_submit=submitted is None or time_ms < submitted,
-                request_id=request_id, frame_sha256=frame_sha256,
-            ))
+            leaks.append(
+                Leak(
+                    canary=hit.canary,
+                    host=host,
+                    location=location,
+                    encoding=hit.encoding,
+                    letter_case=hit.letter_case,
+                    time_ms=time_ms,
+                    before_submit=submitted is None or time_ms < submitted,
+                    request_id=request_id,
+                    frame_sha256=frame_sha256,
+                )
+            )
 
     for request in session.requests:
         host = host_of(request.url)
@@ -63,8 +88,9 @@ def find_leaks(session: WebSession, read_blob: Callable[[str], bytes]) -> list[L
                 body = read_blob(request.body_sha256)
             except OSError:
                 continue
-            record(matcher.search_bytes(body), host, "body", request.started_ms,
-                   request_id=request.id)
+            record(
+                matcher.search_bytes(body), host, "body", request.started_ms, request_id=request.id
+            )
     for frame in session.websocket_frames:
         if frame.direction != "sent":
             continue
@@ -73,8 +99,14 @@ def find_leaks(session: WebSession, read_blob: Callable[[str], bytes]) -> list[L
         except OSError:
             continue
         socket_request = next((r.id for r in session.requests if r.url == frame.socket_url), None)
-        record(matcher.search_bytes(payload), host_of(frame.socket_url), "websocket",
-               frame.time_ms, request_id=socket_request, frame_sha256=frame.payload_sha256)
+        record(
+            matcher.search_bytes(payload),
+            host_of(frame.socket_url),
+            "websocket",
+            frame.time_ms,
+            request_id=socket_request,
+            frame_sha256=frame.payload_sha256,
+        )
     return leaks
 
 

@@ -125,7 +125,9 @@ class Intel:
         current = entity
         while current.parent is not None:
             if current.parent in seen:
-                raise IntelError(f"entity '{entity.id}': ownership cycle through '{current.parent}'")
+                raise IntelError(
+                    f"entity '{entity.id}': ownership cycle through '{current.parent}'"
+                )
             seen.add(current.parent)
             current = self.entities[current.parent]
 
@@ -228,8 +230,9 @@ def _entity(raw: Any, where: str) -> Entity:
     if not isinstance(raw, dict):
         raise IntelError(f"{where}: expected a mapping")
     country = raw.get("country")
-    if country is not None and not (isinstance(country, str) and len(country) == 2
-                                    and country.isupper()):
+    if country is not None and not (
+        isinstance(country, str) and len(country) == 2 and country.isupper()
+    ):
         raise IntelError(f"{where}: country must be an ISO 3166-1 alpha-2 code, not {country!r}")
     if raw.get("state_owned") not in (None, True, False):
         raise IntelError(f"{where}: state_owned must be true or false")
