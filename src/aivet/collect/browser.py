@@ -15,7 +15,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,7 +175,3 @@ class BrowserHost:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def resolve_rules_arg(rules: Sequence[ResolveRule]) -> str:
-    return ", ".join(rule.chromium_rule() for rule in rules)
