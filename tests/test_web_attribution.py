@@ -1,4 +1,4 @@
-"""Attribution in a real session: owner, country, watchlists, party by entity, unknown stays unknown;
+"""Attribution in a real session: owner, country, watchlists, party by entity, unknown owners;
 and the audit JSON that carries it validates against the published schema."""
 
 from __future__ import annotations
