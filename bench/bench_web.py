@@ -6,7 +6,12 @@ the same run, the time a bare Playwright session takes to start Chromium and
 load the same page with no recording, no typing and no analysis. Nothing here
 leaves 127.0.0.1.
 
-    python bench/bench_web.py [--runs 5]
+    python bench/bench_web.py [--runs 5] [--blacklight NODE_MODULES]
+
+With --blacklight (a node_modules folder where `npm install
+@themarkup/blacklight-collector` was run, with PUPPETEER_SKIP_DOWNLOAD=1), the
+ordinary page is also collected by Blacklight, driving the same Chromium, and
+its own reported collection time is printed beside aivet's.
 """
 
 from __future__ import annotations
@@ -14,7 +19,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.server
+import json
+import os
 import statistics
+import subprocess
 import tempfile
 import threading
 import time
@@ -98,6 +106,26 @@ def bare_load_once(url: str, rules: tuple[ResolveRule, ...]) -> float:
     return asyncio.run(run())
 
 
+def blacklight_once(node_modules: Path, url: str, port: int) -> float:
+    """Blacklight's collect() on one page (no subpages), as it reports its own duration."""
+    done = subprocess.run(
+        [
+            "node",
+            str(Path(__file__).parent / "blacklight_once.js"),
+            url,
+            str(port),
+            find_chromium() or "chromium",
+        ],
+        env={**os.environ, "NODE_PATH": str(node_modules)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    last = done.stdout.strip().splitlines()[-1]
+    return float(json.loads(last)["ms"])
+
+
 def report(name: str, runs: list[dict[str, float]], baseline: list[float]) -> None:
     median = statistics.median
     total = median([r["total"] for r in runs])
@@ -114,6 +142,7 @@ def report(name: str, runs: list[dict[str, float]], baseline: list[float]) -> No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--blacklight", type=Path, help="node_modules with blacklight-collector")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -133,6 +162,13 @@ def main() -> None:
             runs = [audit_once(options, intel, out / f"ordinary-{i}") for i in range(args.runs)]
             baseline = [bare_load_once(ORDINARY_URL, rules) for _ in range(args.runs)]
             report("ordinary local page (search + newsletter fields typed)", runs, baseline)
+            if args.blacklight:
+                bl = statistics.median(
+                    blacklight_once(args.blacklight, ORDINARY_URL, port) for _ in range(args.runs)
+                )
+                ours = statistics.median(r["total"] for r in runs)
+                print(f"  Blacklight collect(), same page, same Chromium      {bl:7.0f} ms")
+                print(f"  ratio aivet / Blacklight                            {ours / bl:7.2f}x")
 
 
 if __name__ == "__main__":
