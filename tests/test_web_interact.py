@@ -127,5 +127,5 @@ def test_chat_prompt_and_token_storage(run_audit: Callable[..., AuditOutput]) ->
         for f in result.audit.findings
     )
     sent = next(f for f in result.audit.findings if f.rule == "web.canary-leak")
-    assert sent.data["field"] == "prompt" and sent.data["party"] == "first"
+    assert sent.data["field_kind"] == "prompt" and sent.data["party"] == "first"
     assert sent.severity == "info"

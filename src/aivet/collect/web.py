@@ -389,13 +389,14 @@ class _Recorder:
 
     # --- waiting ---------------------------------------------------------------------
 
-    async def network_quiet(self, max_s: float) -> bool:
+    async def network_quiet(self, max_s: float, quiet_ms: float | None = None) -> bool:
         """Wait until no short-lived request is pending for `quiet_ms`; False if never."""
+        quiet = self.options.quiet_ms if quiet_ms is None else quiet_ms
         deadline = self.clock() + max_s * 1000
         while self.clock() < deadline:
             now = self.clock()
             busy = any(now - started < _LONG_LIVED_MS for started in self.inflight.values())
-            if not busy and now - self.last_activity >= self.options.quiet_ms:
+            if not busy and now - self.last_activity >= quiet:
                 return True
             await asyncio.sleep(0.05)
         return False
@@ -579,7 +580,9 @@ async def _drive(
     if options.after_load is not None:
         await options.after_load(page)
     mark = rec.clock()
-    await rec.network_quiet(min(options.settle_max_s, 3.0))
+    # A shorter quiet window before typing: scripts that attach key listeners load with the
+    # page, and anything later still loads during the second or so of typing.
+    await rec.network_quiet(min(options.settle_max_s, 3.0), quiet_ms=min(options.quiet_ms, 250))
     timings["load_settle"] = rec.clock() - mark
     if rec.crashed:
         return
