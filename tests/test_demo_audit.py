@@ -41,7 +41,8 @@ def test_china_mobile_receiver_with_watchlists(demo_audit: AuditOutput) -> None:
         if f.rule == "web.watchlisted-receiver" and f.data["entity_id"] == "china-mobile"
     )
     assert finding.severity == "critical"
-    assert {"FCC Covered List", "DoD 1260H list"} <= set(finding.data["watchlists"])  # type: ignore[arg-type]
+    lists = finding.data["watchlists"]
+    assert isinstance(lists, list) and {"FCC Covered List", "DoD 1260H list"} <= set(lists)
     assert "log.cmpassport.com" in finding.data["hosts"]  # type: ignore[operator]
 
 

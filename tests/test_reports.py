@@ -311,7 +311,7 @@ def _broken(mutate: typing.Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     [
         (lambda d: d["findings"][1].update(severity="severe"), r"\$\.findings\[1\]\.severity"),
         (lambda d: d["destinations"][0].update(party="fourth"), r"\$\.destinations\[0\]\.party"),
-        (lambda d: d.pop("summary"), r"'summary' is a required property"),
+        (lambda d: d.pop("tool"), r"'tool' is a required property"),
         (lambda d: d["vantage"].pop("no_sandbox"), r"\$\.vantage: 'no_sandbox'"),
         (lambda d: d["findings"][0].update(basis="guessed"), r"\$\.findings\[0\]\.basis"),
         (lambda d: d["findings"][0]["evidence"][0].update(kind="x"), r"evidence\[0\]\.kind"),
@@ -357,7 +357,11 @@ def _check_schema_matches(cls: type, node: dict[str, Any], seen: set[type]) -> N
         assert prop.get("description"), f"{cls.__name__}.{f.name} has no description"
         for arg in [hints[f.name], *typing.get_args(hints[f.name])]:
             if dataclasses.is_dataclass(arg) and isinstance(arg, type):
-                sub = prop.get("$ref") or prop["items"]["$ref"]
+                sub = (
+                    prop.get("$ref")
+                    or prop.get("items", {}).get("$ref")
+                    or next(o["$ref"] for o in prop["oneOf"] if "$ref" in o)
+                )
                 _check_schema_matches(arg, _schema_of(sub), seen)
 
 
@@ -377,6 +381,7 @@ def test_schema_enums_match_the_model() -> None:
     assert finding["basis"]["enum"] == list(typing.get_args(model.Basis))
     party = _schema_of("#/$defs/Destination")["properties"]["party"]
     assert party["enum"] == list(typing.get_args(model.Party))
+    assert audit_schema()["properties"]["kind"]["enum"] == list(typing.get_args(model.AuditKind))
     kind = typing.get_type_hints(EvidenceRef)["kind"]
     assert _schema_of("#/$defs/EvidenceRef")["properties"]["kind"]["enum"] == list(
         typing.get_args(kind)

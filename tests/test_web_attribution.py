@@ -36,7 +36,8 @@ def test_china_mobile_with_watchlists(attribution_audit: AuditOutput) -> None:
 
 
 def test_first_party_by_entity_not_by_domain(attribution_audit: AuditOutput) -> None:
-    assert attribution_audit.audit.first_party.entity_id == "aivet-test-vendor"
+    first = attribution_audit.audit.first_party
+    assert first is not None and first.entity_id == "aivet-test-vendor"
     cdn = destination(attribution_audit, "static.aivet-test-cdn.net")
     assert cdn.attribution.registrable_domain == "aivet-test-cdn.net"
     assert cdn.party == "first"
@@ -58,9 +59,9 @@ def test_watchlisted_receivers_come_first(attribution_audit: AuditOutput) -> Non
     assert attribution_audit.audit.destinations[0].attribution.watchlists
     top = attribution_audit.audit.findings[0]
     assert top.severity == "critical"
-    assert any(
-        n.startswith("China Mobile") for n in attribution_audit.audit.summary.watchlisted_receivers
-    )
+    summary = attribution_audit.audit.summary
+    assert summary is not None
+    assert any(n.startswith("China Mobile") for n in summary.watchlisted_receivers)
 
 
 def test_leak_finding_rests_on_requests(attribution_audit: AuditOutput) -> None:

@@ -18,6 +18,7 @@ Severity = Literal["critical", "high", "medium", "low", "info"]
 Confidence = Literal["high", "medium", "low"]
 Basis = Literal["observed", "capable"]
 Party = Literal["first", "third", "unknown"]
+AuditKind = Literal["web", "js", "app", "policy", "model", "exposure"]
 
 CANARY_LEAK_RULES = frozenset({"web.keystroke-capture", "web.canary-leak"})
 """Rules whose findings say that a typed canary left the page."""
@@ -77,6 +78,10 @@ class Attribution:
     """Entity names from the receiver up to its ultimate parent."""
     watchlists: list[WatchlistHit] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    layer: str | None = None
+    """Where the owner comes from: `curated` (aivet's sourced data) or an imported layer."""
+    hosting_country: str | None = None
+    """For an IP address in a published range: the country of the hosting region."""
 
 
 @dataclass
@@ -131,18 +136,22 @@ class Summary:
 
 @dataclass
 class Audit:
+    """One audit of any kind. The header fields are common; the browser-session fields
+    (vantage, first_party, summary, destinations, canaries…) are filled by web audits, and
+    each other kind adds its own optional section at the end."""
+
     schema_version: str
     audit_id: str
-    kind: Literal["web"]
+    kind: AuditKind
     target: str
     started_at: str
     ended_at: str
     status: Literal["complete", "partial"]
     tool: ToolInfo
     intel: IntelInfo
-    vantage: Vantage
-    first_party: FirstParty
-    summary: Summary
+    vantage: Vantage | None = None
+    first_party: FirstParty | None = None
+    summary: Summary | None = None
     status_reasons: list[str] = field(default_factory=list)
     resolve: list[ResolveRule] = field(default_factory=list)
     destinations: list[Destination] = field(default_factory=list)

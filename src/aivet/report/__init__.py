@@ -116,6 +116,10 @@ class Headline:
     details: list[str]
 
 
+def len_requests(audit: Audit) -> int:
+    return audit.summary.requests if audit.summary is not None else 0
+
+
 def clean_text(value: object, limit: int | None = None) -> str:
     """Page-supplied text made safe to show: no control or invisible characters, bounded length."""
     text = str(value)
@@ -369,7 +373,7 @@ def headline(audit: Audit) -> Headline:
     unknown = [g for g in groups if not g.known]
     countries = _unique(g.country for g in known if g.country)
     contacted = (
-        f"The session sent {plural(audit.summary.requests, 'request')} to "
+        f"The session sent {plural(len_requests(audit), 'request')} to "
         f"{plural(len(audit.destinations), 'host')}: {plural(len(known), 'known owner')}"
     )
     if countries:

@@ -128,7 +128,7 @@ def _environment() -> Environment:
 def render_html(audit: Audit, evidence: EvidenceDir | None = None) -> str:
     """The whole report as one HTML document."""
     template = _environment().get_template("report.html.j2")
-    resolve = {(r.pattern, r.address, r.port): r for r in [*audit.resolve, *audit.vantage.resolve]}
+    resolve = {(r.pattern, r.address, r.port): r for r in [*audit.resolve, *(audit.vantage.resolve if audit.vantage else [])]}
     groups = group_destinations(audit)
     return template.render(
         audit=audit,
