@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup chromium demo test pytest lint bench clean
+.PHONY: setup browser system node demo test pytest lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,15 +11,27 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-chromium:
-	@sh scripts/ensure-chromium.sh
+browser:
+	@sh scripts/setup-system.sh browser
 
-setup: $(BIN)/.installed chromium
+system:
+	@sh scripts/setup-system.sh all
+
+# The Portkey gateway, a real consumer of `aivet allowlist export --to portkey`, for its test.
+node: tests/tools/portkey-gateway/node_modules/.installed
+
+tests/tools/portkey-gateway/node_modules/.installed: tests/tools/portkey-gateway/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/tools/portkey-gateway --ignore-scripts --no-audit --no-fund --silent \
+		&& touch $@; \
+	else echo "note: npm not found; the Portkey export test will skip" >&2; fi
+
+setup: $(BIN)/.installed browser
 
 demo: setup
 	$(BIN)/aivet demo
 
-test: setup lint pytest
+test: setup system node lint pytest
 
 pytest: setup
 	$(BIN)/python -m pytest -q
