@@ -2,13 +2,15 @@
 # System packages aivet and its tests need, from Debian's archive when running as root:
 #   chromium                    the browser aivet drives (or AIVET_CHROMIUM / Playwright's own)
 #   squid, dnsmasq-base         real consumers of `aivet allowlist export` (tests parse with them)
-#   redis-server, postgresql,   real data services that the exposure tests start on 127.0.0.1
-#   memcached
+#   redis-server, postgresql,   real data services that the exposure tests start on 127.0.0.1,
+#   memcached, mariadb-server,  each in an open and a protected configuration
+#   clickhouse-server, etcd-server, prometheus, jupyter-notebook, nginx-light
 # Without root, say what is missing; tests that need an absent tool skip with the reason.
 # Usage: setup-system.sh [browser|all]   (browser: only what `aivet` itself needs)
 set -eu
 want="chromium"
-[ "${1:-all}" = all ] && want="$want squid dnsmasq-base redis-server postgresql memcached"
+[ "${1:-all}" = all ] && want="$want squid dnsmasq-base redis-server postgresql memcached \
+    mariadb-server clickhouse-server etcd-server prometheus jupyter-notebook nginx-light"
 missing=""
 for pkg in $want; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"
