@@ -1,0 +1,81 @@
+"""Re-analysis: today's analyzers and intel applied to evidence stored earlier, without a browser.
+
+The result is a new audit in the store whose manifest lists the same evidence
+artifacts and names the audit it was derived from; its audit JSON carries
+`derived_from`. The source audit is verified first: evidence that no longer
+matches its manifest is not analysed again.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, datetime
+
+from aivet.analyze.web_audit import analyze_web_session
+from aivet.evidence import Artifact
+from aivet.intel.kb import Intel
+from aivet.model import Audit
+from aivet.report.json_report import audit_to_json
+from aivet.store import AuditRecord, Store, StoreError, load_session, seal_info
+from aivet.store.manifest import manifest_artifacts
+from aivet.store.verify import VerifyResult, verify_audit
+
+
+def new_audit_id(kind: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{kind}-{stamp}-{secrets.token_hex(3)}"
+
+
+def reanalyze(store: Store, record: AuditRecord, intel: Intel) -> tuple[Audit, AuditRecord]:
+    """Analyse the stored session of `record` again; returns the new audit and its store entry."""
+    if record.kind != "web":
+        raise StoreError(f"audit {record.audit_id} is a {record.kind} audit: only web audits")
+    checked = VerifyResult()
+    verify_audit(store, record, checked)
+    if checked.problems:
+        raise StoreError(
+            f"audit {record.audit_id} does not verify, so its evidence is not analysed again: "
+            f"{checked.problems[0]}"
+        )
+    session = load_session(store, record)
+    if session is None:
+        raise StoreError(
+            f"audit {record.audit_id} was interrupted before its session was recorded: its "
+            f"{record.artifact_count} artifacts are kept, but there is no session to analyse"
+        )
+    evidence = [a for a in manifest_artifacts(store.manifest(record)) if a.kind != "audit"]
+    audit_id = new_audit_id(record.kind)
+    run = store.begin(
+        audit_id=audit_id,
+        kind=record.kind,
+        target=record.target,
+        configuration=record.configuration,
+        derived_from=record.audit_id,
+    )
+    try:
+        for item in evidence:
+            run.record(Artifact(item.sha256, item.size, item.media_type, item.kind))
+        started = time.perf_counter()
+        audit = analyze_web_session(
+            session,
+            store.read_blob,
+            intel,
+            audit_id=audit_id,
+            session_sha256=record.session_sha256 or "",
+            artifacts=sorted(
+                (Artifact(a.sha256, a.size, a.media_type, a.kind) for a in evidence),
+                key=lambda a: (a.kind, a.sha256),
+            ),
+        )
+        audit.derived_from = record.audit_id
+        audit.timings_ms["reanalysis"] = round((time.perf_counter() - started) * 1000, 1)
+        data = audit_to_json(audit).encode()
+        digest = store.put_blob(data)
+        run.record(Artifact(digest, len(data), "application/json", "audit"))
+        sealed = run.seal(seal_info(audit, digest))
+    except BaseException as exc:
+        if run.sealed is None:
+            run.abandon(f"re-analysis failed: {type(exc).__name__}: {str(exc)[:200]}")
+        raise
+    return audit, sealed
