@@ -28,6 +28,15 @@ def _closed_port() -> int:
     return port
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Verbs that write to the default store and keys write into the test run's tmp dir."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AIVET_STORE", str(tmp_path_factory.mktemp("default-store")))
+        patch.setenv("AIVET_KEY_DIR", str(tmp_path_factory.mktemp("default-keys")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def web_server() -> Iterator[LocalWebServer]:
     server = LocalWebServer().start()

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,12 +34,14 @@ def sha256_hex(data: bytes) -> str:
 class EvidenceDir:
     """A directory of blobs named by SHA-256, with an index of what each one is."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, on_put: Callable[[Artifact], None] | None = None) -> None:
         self.root = root
         self.blobs = root / "blobs"
         self.blobs.mkdir(parents=True, exist_ok=True)
         self._artifacts: dict[str, Artifact] = {}
         self._lock = threading.Lock()
+        # Told of each new artifact once its blob is on disk, in order (the store's journal).
+        self._on_put = on_put
 
     def put(self, data: bytes, media_type: str, kind: str) -> Artifact:
         digest = sha256_hex(data)
@@ -48,12 +51,15 @@ class EvidenceDir:
             if known is not None:
                 return known
             if not path.exists():
-                # Write then rename so that a crash never leaves a blob whose name lies.
-                tmp = path.with_suffix(".tmp")
+                # Write then rename so that a crash never leaves a blob whose name lies; the
+                # temporary name is per process, as a store's blob directory is shared.
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
                 tmp.write_bytes(data)
                 os.replace(tmp, path)
             artifact = Artifact(digest, len(data), media_type, kind)
             self._artifacts[digest] = artifact
+            if self._on_put is not None:
+                self._on_put(artifact)
             return artifact
 
     def put_json(self, value: Any, kind: str) -> Artifact:

@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from aivet.behaviour_record import BehaviourSummary
 from aivet.evidence import Artifact
+from aivet.exposure_session import ExposureReport
+from aivet.model_section import ModelAuditReport
+from aivet.policy_model import PolicyReport
 from aivet.web_session import Canary, ResolveRule, Vantage
 
 SCHEMA_VERSION = "1.0"
@@ -30,9 +34,14 @@ SEVERITY_ORDER: dict[str, int] = {"critical": 0, "high": 1, "medium": 2, "low": 
 class EvidenceRef:
     """A pointer into the collected evidence: a request, frame, script, cookie or storage write."""
 
-    kind: Literal["request", "websocket-frame", "script", "cookie", "storage", "screenshot"]
+    kind: Literal[
+        "request", "websocket-frame", "script", "cookie", "storage", "screenshot", "probe",
+        "document",
+    ]
     ref: str
-    """Request id, blob SHA-256, cookie name@domain or storage origin/key."""
+    """Request id, blob SHA-256, cookie name@domain or storage origin/key; for a probe,
+    the SHA-256 of the reply blob; for a document (a privacy policy), the SHA-256 of its
+    extracted text, with the quoted characters in `detail`."""
     detail: str = ""
 
 
@@ -163,3 +172,16 @@ class Audit:
     timings_ms: dict[str, float] = field(default_factory=dict)
     canaries: list[Canary] = field(default_factory=list)
     """What was typed: with none, the absence of leaks says nothing."""
+    derived_from: str | None = None
+    """For a re-analysis: the audit whose stored evidence was analysed again (`aivet reanalyze`)."""
+    exposure: ExposureReport | None = None
+    """For an exposure audit: scope, limits, and every probed service (`docs/exposure.md`)."""
+    model: ModelAuditReport | None = None
+    """For a model audit: the suite, every answer with its label, rates against controls
+    (`docs/model-audit.md`)."""
+    behaviour: BehaviourSummary = field(default_factory=BehaviourSummary)
+    """For a web audit: what the page's scripts were seen doing (`docs/behaviour.md`);
+    `instrumented` is false when nothing watched them."""
+    policy: PolicyReport | None = None
+    """For a privacy-policy audit: what the policy says, each statement quoted
+    (`docs/policy.md`)."""

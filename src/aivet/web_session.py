@@ -156,6 +156,67 @@ class Vantage:
     resolve: list[ResolveRule] = field(default_factory=list)
 
 
+ApiValue = str | float | bool | None
+"""An argument, result or context value of an instrumented call, as recorded (bounded)."""
+
+
+@dataclass
+class ApiCall:
+    """One distinct call of an instrumented browser API, with the script that made it.
+
+    Identical calls (same script, arguments, result and context) are recorded once
+    and counted; see docs/behaviour.md for what each API records.
+    """
+
+    api: str
+    """Interface and member, e.g. `CanvasRenderingContext2D.fillText` or `Navigator.plugins`."""
+    script_url: str | None
+    """Innermost script URL on the caller's stack (eval code: the script that created it)."""
+    time_ms: float
+    """First call, in ms since the session started."""
+    count: int = 1
+    args: list[ApiValue] = field(default_factory=list)
+    result: ApiValue = None
+    context: dict[str, ApiValue] = field(default_factory=dict)
+    """E.g. the canvas id and size, the fill style and font at the time of a fillText."""
+    stack_urls: list[str] = field(default_factory=list)
+    """Distinct script URLs on the stack, innermost first (at most four)."""
+    realm: Literal["window", "worker"] = "window"
+    realm_url: str = ""
+    """URL of the document or worker the call ran in."""
+
+
+@dataclass
+class ApiCallCount:
+    """All calls of one API by one script, including repeats and calls past the record caps."""
+
+    api: str
+    script_url: str | None
+    calls: int
+
+
+@dataclass
+class BehaviourLog:
+    """What the in-page instrumentation saw; the calls themselves are one evidence blob."""
+
+    calls_sha256: str | None = None
+    """JSON list of `ApiCall`, in order of first call."""
+    calls_recorded: int = 0
+    calls_total: int = 0
+    """Every instrumented call seen, repeats and capped ones included."""
+    calls_cut: int = 0
+    """Calls counted but not kept as records (past the per-script, per-realm or total caps)."""
+    calls_unattributed: int = 0
+    """Calls past the per-API stack budget whose script is unknown (sampled)."""
+    counts: list[ApiCallCount] = field(default_factory=list)
+    realms: list[str] = field(default_factory=list)
+    """`window URL` or `worker URL` of every realm that reported."""
+    workers_attached: list[str] = field(default_factory=list)
+    """Dedicated workers given the reporting channel (URL as Chromium reported it); only blob
+    and data: workers carry the hooks."""
+    notes: list[str] = field(default_factory=list)
+
+
 @dataclass
 class WebSession:
     target_url: str
@@ -179,3 +240,5 @@ class WebSession:
     screenshot_sha256: str | None = None
     popups_blocked: int = 0
     timings_ms: dict[str, float] = field(default_factory=dict)
+    behaviour: BehaviourLog | None = None
+    """API calls seen by the in-page instrumentation; None when it was off."""

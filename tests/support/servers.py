@@ -329,6 +329,24 @@ def start_prometheus(sset: ServerSet) -> None:
             )
             args.append(f"--web.config.file={root}/web.yml")
         sset.spawn(name, port, args, cwd=root)
+        if name == "prometheus-open":
+            _wait_for_prometheus_targets(port)
+
+
+def _wait_for_prometheus_targets(port: int, timeout: float = 30.0) -> None:
+    """Prometheus answers before its scrape manager has loaded the targets (seconds later
+    on a busy machine); the tests want the target listed, so wait for it, bounded."""
+    end = time.monotonic() + timeout
+    url = f"http://127.0.0.1:{port}/api/v1/targets"
+    while time.monotonic() < end:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                body = json.loads(reply.read())
+            if body.get("data", {}).get("activeTargets"):
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.2)
 
 
 def start_jupyter(sset: ServerSet) -> None:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from aivet import __version__
+from aivet.analyze.behaviour import analyze_behaviour
 from aivet.analyze.destinations import build_destinations, first_party
 from aivet.analyze.findings import sort_findings
 from aivet.analyze.leaks import find_leaks
@@ -39,12 +40,14 @@ def analyze_web_session(
     leaks = find_leaks(session, read_blob)
     destinations = build_destinations(session, intel, first, leaks)
     by_host = {d.attribution.host: d for d in destinations}
+    behaviour_found, behaviour = analyze_behaviour(session, read_blob, intel, first, leaks)
     findings = sort_findings(
         leak_findings(leaks, by_host)
         + watchlist_findings(session, destinations)
         + third_party_findings(session, destinations)
         + cleartext_findings(session, leaks)
         + storage_findings(session, first)
+        + behaviour_found
     )
     entities = {d.attribution.entity_id for d in destinations if d.attribution.entity_id}
     summary = Summary(
@@ -89,4 +92,5 @@ def analyze_web_session(
         artifacts=artifacts,
         timings_ms=dict(session.timings_ms),
         canaries=list(session.canaries),
+        behaviour=behaviour,
     )

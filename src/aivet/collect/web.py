@@ -34,6 +34,11 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from aivet.collect.browser import LaunchedBrowser
 from aivet.collect.canaries import canary_token
+from aivet.collect.instrument import (
+    BehaviourRecorder,
+    is_instrumentation_script,
+    strip_instrumentation,
+)
 from aivet.collect.interact import INTERNAL_SCRIPTS, ConsentMode, InteractMode, interact
 from aivet.evidence import EvidenceDir
 from aivet.intel.domains import host_of
@@ -77,6 +82,8 @@ class WebCollectOptions:
     seed: int | None = None
     after_load: Callable[[Page], Awaitable[None]] | None = field(default=None, compare=False)
     """Called once the page has loaded; tests use it to crash the renderer on purpose."""
+    instrument: bool = True
+    """Hook fingerprinting, key and recording APIs in the page (collect/instrument)."""
 
 
 def _first_line(exc: BaseException) -> str:
@@ -225,6 +232,7 @@ class _Recorder:
         except PlaywrightError:
             return
         if body and len(body) <= self.options.max_body_bytes:
+            body = strip_instrumentation(body)  # a worker script the hooks were prepended to
             media = record.response_headers.get("content-type", "application/octet-stream")
             record.response_body_sha256 = self.evidence.put(
                 body, media.split(";")[0], "response-body"
@@ -444,6 +452,8 @@ def _is_automation_script(params: dict[str, Any], source: str) -> bool:
     if params.get("url"):
         return False
     text = source.strip()
+    if is_instrumentation_script(text):
+        return True
     if text in INTERNAL_SCRIPTS or text.startswith("((utilityScript,"):
         return True
     return "UtilityScript" in source and "__commonJS" in source[:2000]
@@ -480,7 +490,10 @@ async def collect_web_session(
         service_workers="allow",
         accept_downloads=False,
     )
+    behaviour = BehaviourRecorder(evidence, rec.clock) if options.instrument else None
     try:
+        if behaviour is not None:
+            await behaviour.install(context)
         page = await context.new_page()
         context.on("request", rec.on_request)
         context.on("requestfinished", rec.on_request_done)
@@ -488,6 +501,9 @@ async def collect_web_session(
         context.on("page", lambda p: rec.on_popup(context, p, page))
         rec.watch_page(context, page)
         await rec.attach_cdp(context, page)
+        if behaviour is not None:
+            await behaviour.attach(context, page)
+            context.on("page", lambda p: None if p is page else behaviour.on_page(context, p))
         session_state: dict[str, Any] = {
             "final_url": None,
             "canaries": [],
@@ -513,6 +529,7 @@ async def collect_web_session(
             rec.reason(f"collector error: {_first_line(flow.exception())}")  # type: ignore[arg-type]
         screenshot = await _screenshot(rec, page, evidence)
         cookies = await _cookies(context, rec)
+        behaviour_log = await behaviour.finish() if behaviour is not None else None
         if rec.tasks:
             await asyncio.wait(set(rec.tasks), timeout=5)
     finally:
@@ -559,6 +576,7 @@ async def collect_web_session(
         screenshot_sha256=screenshot,
         popups_blocked=rec.popups_closed,
         timings_ms=timings,
+        behaviour=behaviour_log,
     )
 
 
@@ -599,6 +617,9 @@ async def _drive(
     )
     state["canaries"], state["events"], state["submitted"] = canaries, events, submitted
     timings["interaction"] = rec.clock() - mark
+    # The quiet window starts at the last keystroke, not at the last request: a page that
+    # sends typed data on a debounce timer must get the time to fire it.
+    rec.last_activity = rec.clock()
 
     mark = rec.clock()
     if submitted is not None:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from aivet.commands._store import add_store_argument
 from aivet.web_session import ResolveRule
 
 
@@ -19,6 +20,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--out", type=Path, default=Path("audits/demo"), help="report directory")
     parser.add_argument("--no-submit", action="store_true", help="type but do not submit")
+    add_store_argument(parser)
     parser.set_defaults(handler=run)
 
 
@@ -35,4 +37,6 @@ def run(args: argparse.Namespace) -> int:
             consent="accept",
             resolve=(ResolveRule("*", "127.0.0.1", server.port),),
         )
-        return audit_and_report(options, args.out, [demo_intel_path()], quiet=False)
+        return audit_and_report(
+            options, args.out, [demo_intel_path()], quiet=False, store=args.store
+        )

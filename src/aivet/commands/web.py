@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from rich.console import Console
 
+from aivet.commands._store import add_store_argument
 from aivet.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -68,6 +69,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--out", type=Path, help="report directory (default audits/HOST-TIME)")
     parser.add_argument("--quiet", action="store_true", help="no terminal summary")
+    add_store_argument(parser)
     parser.set_defaults(handler=run)
 
 
@@ -88,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         total_timeout_s=max(60.0, args.timeout * 4),
     )
     out = args.out or default_out_dir(url)
-    return audit_and_report(options, out, list(args.intel), quiet=args.quiet)
+    return audit_and_report(options, out, list(args.intel), quiet=args.quiet, store=args.store)
 
 
 def default_out_dir(url: str) -> Path:
@@ -97,25 +99,52 @@ def default_out_dir(url: str) -> Path:
 
 
 def audit_and_report(
-    options: WebCollectOptions, out: Path, extra_intel: list[Path], *, quiet: bool
+    options: WebCollectOptions,
+    out: Path,
+    extra_intel: list[Path],
+    *,
+    quiet: bool,
+    store: Path | None = None,
 ) -> int:
-    """Run one web audit and print its summary; shared by `web` and `demo`."""
+    """Run one web audit into the store and print its summary; shared by `web` and `demo`."""
     from aivet.collect.browser import BrowserHost, BrowserUnavailable
+    from aivet.commands._store import open_store
     from aivet.pipeline import run_web_audit
+    from aivet.report.progress import AuditProgress
     from aivet.report.terminal import render_terminal
+    from aivet.store import StoreError
+    from aivet.store.keys import KeyFileError
 
     intel = load_intel(extra_intel)
     console = Console()
     try:
-        with BrowserHost() as host:
-            result = run_web_audit(options, out, intel=intel, host=host)
+        audit_store = open_store(argparse.Namespace(store=store), create=True, sign=True)
+    except (StoreError, KeyFileError) as exc:
+        sys.stderr.write(f"aivet: error: {exc}\n")
+        return EXIT_FAILED
+    try:
+        with BrowserHost() as host, AuditProgress(Console(stderr=True)) as progress:
+            result = run_web_audit(
+                options,
+                out,
+                intel=intel,
+                host=host,
+                store=audit_store,
+                progress=None if quiet else progress,
+            )
     except BrowserUnavailable as exc:
         sys.stderr.write(f"aivet: error: {exc}\n")
         return EXIT_FAILED
+    finally:
+        audit_store.close()
     if not quiet:
         render_terminal(result.audit, console)
-    console.print(
-        f"report: {result.html_path}  json: {result.json_path}  "
-        f"evidence: {result.directory / 'evidence'}"
-    )
+    console.print(f"report: {result.html_path}  json: {result.json_path}")
+    if result.record is not None:
+        signed = f", signed by key {result.record.key_id}" if result.record.key_id else ""
+        console.print(
+            f"stored: {result.audit.audit_id} in {audit_store.root} "
+            f"(chain link #{result.record.chain_seq}{signed})",
+            soft_wrap=True,
+        )
     return EXIT_OK

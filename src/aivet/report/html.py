@@ -14,7 +14,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -31,6 +31,10 @@ from aivet.report import (
     plural,
     sorted_findings,
 )
+from aivet.report.flowmap import render_flow_map
+
+if TYPE_CHECKING:
+    from aivet.store import AuditRecord
 
 MAX_SCREENSHOT_BYTES = 3_000_000
 """Larger screenshots are left out of the HTML (still in the evidence) to keep it mailable."""
@@ -125,10 +129,40 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(audit: Audit, evidence: EvidenceDir | None = None) -> str:
+@dataclass(frozen=True)
+class Custody:
+    """The audit's place in an evidence store, shown in the report's custody section."""
+
+    manifest_sha256: str
+    chain_seq: int | None
+    key_id: str | None
+
+    @classmethod
+    def of(cls, record: AuditRecord) -> Custody | None:
+        if record.manifest_sha256 is None:
+            return None
+        return cls(record.manifest_sha256, record.chain_seq, record.key_id)
+
+
+def render_html(
+    audit: Audit, evidence: EvidenceDir | None = None, *, custody: Custody | None = None
+) -> str:
     """The whole report as one HTML document."""
+    if audit.kind == "exposure":
+        from aivet.report.exposure import render_exposure_html
+
+        return render_exposure_html(audit)
+    if audit.kind == "model":
+        from aivet.report.model_audit import render_model_html
+
+        return render_model_html(audit, evidence, custody=custody)
+    if audit.kind == "policy" and audit.policy is not None:
+        from aivet.report.policy import render_policy_html
+
+        return render_policy_html(audit)
     template = _environment().get_template("report.html.j2")
-    resolve = {(r.pattern, r.address, r.port): r for r in [*audit.resolve, *(audit.vantage.resolve if audit.vantage else [])]}
+    vantage_rules = audit.vantage.resolve if audit.vantage else []
+    resolve = {(r.pattern, r.address, r.port): r for r in [*audit.resolve, *vantage_rules]}
     groups = group_destinations(audit)
     return template.render(
         audit=audit,
@@ -140,11 +174,15 @@ def render_html(audit: Audit, evidence: EvidenceDir | None = None) -> str:
         screenshot=screenshot_for(audit, evidence),
         resolve=list(resolve.values()),
         severities=["critical", "high", "medium", "low", "info"],
+        flow_map=render_flow_map(audit) if audit.destinations else None,
+        custody=custody,
     )
 
 
-def write_html(audit: Audit, evidence: EvidenceDir | None, path: Path) -> None:
+def write_html(
+    audit: Audit, evidence: EvidenceDir | None, path: Path, *, custody: Custody | None = None
+) -> None:
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_html(audit, evidence), encoding="utf-8")
+    tmp.write_text(render_html(audit, evidence, custody=custody), encoding="utf-8")
     os.replace(tmp, path)

@@ -185,6 +185,21 @@ def _findings(console: Console, audit: Audit) -> None:
 
 def render_terminal(audit: Audit, console: Console) -> None:
     """Status, the headline, watchlisted receivers and leaks, destinations, then findings."""
+    if audit.kind == "exposure":
+        from aivet.report.exposure import render_exposure_terminal
+
+        render_exposure_terminal(audit, console)
+        return
+    if audit.kind == "model":
+        from aivet.report.model_audit import render_model_terminal
+
+        render_model_terminal(audit, console)
+        return
+    if audit.kind == "policy" and audit.policy is not None:
+        from aivet.report.policy import render_policy_terminal
+
+        render_policy_terminal(audit, console)
+        return
     _status(console, audit)
     _headline(console, audit)
     _watchlisted(console, audit)
