@@ -97,6 +97,7 @@ def test_clean_audit_allowed_by_moderate_reviewed_by_strict_until_evidence_exist
         "browser-behaviour": ["behaviour"],
         "latent-flows": ["js"],
         "privacy-policy": ["privacy-policy"],
+        "policy-storage-countries": ["privacy-policy"],
     }
     assert all("not evaluated" in r for r in verdict.reasons())
 

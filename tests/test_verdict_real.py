@@ -90,12 +90,14 @@ def test_clean_page_allowed(
     assert {c.field_kind for c in result.audit.canaries} >= {"email", "prompt"}
     verdict = _verdict("moderate-company", result.json_path, intel)
     assert verdict.decision == "allow", verdict.reasons()
-    # The strict policy wants the evidence this audit cannot have yet, and says so.
+    # The web audit watched the page's behaviour and analysed its scripts, and says so; the
+    # strict policy also wants a privacy-policy audit, and without one a person reviews.
+    assert {"web", "canaries", "behaviour"} <= set(result.audit.analyses)
     strict = _verdict("strict-government", result.json_path, intel)
     assert strict.decision == "review"
     assert {r.rule.id for r in strict.results if r.effect != "none"} == {
-        "browser-behaviour",
         "latent-flows",
         "privacy-policy",
+        "policy-storage-countries",
     }
     assert all(r.outcome in ("pass", "not-evaluated") for r in strict.results)

@@ -185,3 +185,6 @@ class Audit:
     policy: PolicyReport | None = None
     """For a privacy-policy audit: what the policy says, each statement quoted
     (`docs/policy.md`)."""
+    analyses: list[str] = field(default_factory=list)
+    """Which analyses ran on this audit's evidence (web, canaries, behaviour, js, …), so that a
+    verdict can tell "nothing found" from "not looked at"."""

@@ -93,4 +93,15 @@ def analyze_web_session(
         timings_ms=dict(session.timings_ms),
         canaries=list(session.canaries),
         behaviour=behaviour,
+        analyses=web_analyses(session, behaviour.instrumented),
     )
+
+
+def web_analyses(session: WebSession, instrumented: bool) -> list[str]:
+    """What this audit looked at: a verdict must not read silence as a clean bill."""
+    analyses = ["web"]
+    if session.canaries:
+        analyses.append("canaries")
+    if instrumented:
+        analyses.append("behaviour")
+    return analyses

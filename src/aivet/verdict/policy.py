@@ -55,6 +55,15 @@ KNOWN_WEB_RULES = (
     "web.token-in-storage",
     "web.canary-stored",
     "web.third-party-cookie",
+    "web.fingerprinting.canvas",
+    "web.fingerprinting.canvas-font",
+    "web.fingerprinting.webrtc-ip",
+    "web.fingerprinting.audio",
+    "web.fingerprinting.webgl",
+    "web.fingerprinting.font-probing",
+    "web.fingerprinting.enumeration",
+    "web.session-recording",
+    "web.key-logging",
 )
 """The web analyzer's rule ids (analyze/web_findings.py): a typo among them is caught.
 Rule ids of other analyzers (`behaviour.*`, `js.*`, `policy.*`, …) are accepted as written."""
@@ -683,6 +692,10 @@ RULE_PREFIX_NEEDS: dict[str, str] = {
     "web.keystroke-capture": "canaries",
     "web.canary-leak": "canaries",
     "web.canary-stored": "canaries",
+    # The browser-behaviour analyzer's rules (analyze/behaviour) need its instrumentation.
+    "web.fingerprinting.": "behaviour",
+    "web.session-recording": "behaviour",
+    "web.key-logging": "behaviour",
     "web.": "web",
     "behaviour.": "behaviour",
     "behavior.": "behaviour",
