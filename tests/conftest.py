@@ -30,10 +30,15 @@ def _closed_port() -> int:
 
 @pytest.fixture(scope="session", autouse=True)
 def private_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Verbs that write to the default store and keys write into the test run's tmp dir."""
+    """Everything aivet keeps per user (store, keys, vendor registry, imported intel) lives in
+    the test run's tmp dir: tests neither read the developer's data nor write to it."""
+    home = tmp_path_factory.mktemp("user-data")
     with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(home))
         patch.setenv("AIVET_STORE", str(tmp_path_factory.mktemp("default-store")))
         patch.setenv("AIVET_KEY_DIR", str(tmp_path_factory.mktemp("default-keys")))
+        patch.setenv("AIVET_REGISTRY", str(home / "vendors.json"))
+        patch.setenv("AIVET_INTEL_DB", str(home / "intel.sqlite"))
         yield
 
 
