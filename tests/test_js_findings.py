@@ -116,7 +116,9 @@ def test_capable_but_never_contacted_is_a_latent_flow() -> None:
     assert latent.basis == "capable"
     assert latent.severity == "high"  # the owner is on government watchlists
     assert latent.confidence == "high"  # handed to XMLHttpRequest, not just a string
-    assert "http://www.cmpassport.com/h5/onekeylogin/authGetToken" in latent.data["urls"]
+    urls = latent.data["urls"]
+    assert isinstance(urls, list)
+    assert "http://www.cmpassport.com/h5/onekeylogin/authGetToken" in urls
     assert latent.evidence[0].kind == "script" and latent.evidence[0].ref == demo_sdk().sha256
     assert "line" in latent.evidence[0].detail
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from aivet.attribution import Attribution as Attribution
+from aivet.attribution import WatchlistHit as WatchlistHit
 from aivet.behaviour_record import BehaviourSummary
 from aivet.evidence import Artifact
 from aivet.exposure_session import ExposureReport
 from aivet.model_section import ModelAuditReport
 from aivet.policy_model import PolicyReport
+from aivet.script_record import ScriptAnalysis
 from aivet.web_session import Canary, ResolveRule, Vantage
 
 SCHEMA_VERSION = "1.0"
@@ -57,40 +60,6 @@ class Finding:
     explanation: str
     evidence: list[EvidenceRef] = field(default_factory=list)
     data: dict[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class WatchlistHit:
-    list_id: str
-    list_name: str
-    authority: str
-    listed_entity: str
-    """The name under which the list names the entity (may be a subsidiary)."""
-    via: str
-    """The entity in the ownership chain that is listed (the receiver itself or a parent)."""
-    since: str | None
-    source_url: str
-    note: str = ""
-
-
-@dataclass
-class Attribution:
-    """Who is behind a host name, as far as the intel knows; never guessed."""
-
-    host: str
-    registrable_domain: str
-    entity_id: str | None = None
-    entity_name: str | None = None
-    country: str | None = None
-    state_owned: bool | None = None
-    ownership_chain: list[str] = field(default_factory=list)
-    """Entity names from the receiver up to its ultimate parent."""
-    watchlists: list[WatchlistHit] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    layer: str | None = None
-    """Where the owner comes from: `curated` (aivet's sourced data) or an imported layer."""
-    hosting_country: str | None = None
-    """For an IP address in a published range: the country of the hosting region."""
 
 
 @dataclass
@@ -188,3 +157,6 @@ class Audit:
     analyses: list[str] = field(default_factory=list)
     """Which analyses ran on this audit's evidence (web, canaries, behaviour, js, …), so that a
     verdict can tell "nothing found" from "not looked at"."""
+    scripts: list[ScriptAnalysis] = field(default_factory=list)
+    """For a web or js audit: every script analysed statically, what its code can do and reach,
+    decoded where it was obfuscated (`docs/js-analysis.md`)."""

@@ -13,6 +13,7 @@ from aivet import __version__
 from aivet.analyze.behaviour import analyze_behaviour
 from aivet.analyze.destinations import build_destinations, first_party
 from aivet.analyze.findings import sort_findings
+from aivet.analyze.js import ScriptAnalysis, analyze_script, script_findings
 from aivet.analyze.leaks import find_leaks
 from aivet.analyze.web_findings import (
     cleartext_findings,
@@ -41,6 +42,7 @@ def analyze_web_session(
     destinations = build_destinations(session, intel, first, leaks)
     by_host = {d.attribution.host: d for d in destinations}
     behaviour_found, behaviour = analyze_behaviour(session, read_blob, intel, first, leaks)
+    scripts = analyze_session_scripts(session, read_blob, intel)
     findings = sort_findings(
         leak_findings(leaks, by_host)
         + watchlist_findings(session, destinations)
@@ -48,6 +50,7 @@ def analyze_web_session(
         + cleartext_findings(session, leaks)
         + storage_findings(session, first)
         + behaviour_found
+        + script_findings(scripts, session, intel)
     )
     entities = {d.attribution.entity_id for d in destinations if d.attribution.entity_id}
     summary = Summary(
@@ -94,12 +97,27 @@ def analyze_web_session(
         canaries=list(session.canaries),
         behaviour=behaviour,
         analyses=web_analyses(session, behaviour.instrumented),
+        scripts=scripts,
     )
+
+
+def analyze_session_scripts(
+    session: WebSession, read_blob: Callable[[str], bytes], intel: Intel
+) -> list[ScriptAnalysis]:
+    """Every script the session ran, decoded statically: what it can do, not only what it did."""
+    analyses = []
+    for record in session.scripts:
+        try:
+            source = read_blob(record.sha256)
+        except OSError:
+            continue  # listed but not stored (a crash mid-write): nothing to analyse
+        analyses.append(analyze_script(source, url=record.url, sha256=record.sha256, intel=intel))
+    return analyses
 
 
 def web_analyses(session: WebSession, instrumented: bool) -> list[str]:
     """What this audit looked at: a verdict must not read silence as a clean bill."""
-    analyses = ["web"]
+    analyses = ["web", "js"]
     if session.canaries:
         analyses.append("canaries")
     if instrumented:

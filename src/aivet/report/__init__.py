@@ -334,6 +334,8 @@ def _labels_with_lists(groups: list[EntityGroup]) -> str:
 
 def headline(audit: Audit) -> Headline:
     """The verdict-like sentence at the top of every report, from evidence only."""
+    if audit.kind == "js":
+        return _js_headline(audit)
     groups = group_destinations(audit)
     leaks = canary_leaks(audit)
     outside = [g for g in groups if g.canaries and not g.is_first_party]
@@ -392,6 +394,34 @@ def headline(audit: Audit) -> Headline:
             f"{plural(len(capable), 'serious finding')} {verb} what the page's code can do "
             "but was not seen doing."
         )
+    if audit.status == "partial":
+        details.append("The audit is partial: what it did not see is not in this report.")
+    return Headline(text=text, tone=tone, details=details)
+
+
+def _js_headline(audit: Audit) -> Headline:
+    """For scripts analysed without a browser: what the code hides and can reach."""
+    obfuscated = [a for a in audit.scripts if a.obfuscated]
+    hosts = sorted(
+        {e.host for a in audit.scripts for e in a.endpoints if e.decoded and not e.reference_like}
+    )
+    serious = [f for f in audit.findings if SEVERITY_ORDER.get(f.severity, 9) <= 1]
+    if hosts:
+        text = f"Hidden code can send data to {', '.join(hosts[:5])}"
+        if len(hosts) > 5:
+            text += f" and {plural(len(hosts) - 5, 'other host')}"
+        tone: Tone = "danger" if serious else "warning"
+    elif obfuscated:
+        text = f"{plural(len(obfuscated), 'obfuscated script')}; no hidden endpoint was decoded"
+        tone = "warning"
+    else:
+        text = "No obfuscation and no hidden endpoint were found"
+        tone = "ok"
+    details = [
+        f"{plural(len(audit.scripts), 'script')} analysed statically, "
+        f"{len(obfuscated)} obfuscated; no browser ran them, so nothing here was observed "
+        "being sent."
+    ]
     if audit.status == "partial":
         details.append("The audit is partial: what it did not see is not in this report.")
     return Headline(text=text, tone=tone, details=details)

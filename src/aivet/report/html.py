@@ -32,6 +32,7 @@ from aivet.report import (
     sorted_findings,
 )
 from aivet.report.flowmap import render_flow_map
+from aivet.report.scripts import hidden_code
 
 if TYPE_CHECKING:
     from aivet.store import AuditRecord
@@ -176,6 +177,7 @@ def render_html(
         severities=["critical", "high", "medium", "low", "info"],
         flow_map=render_flow_map(audit) if audit.destinations else None,
         custody=custody,
+        hidden=hidden_code(audit),
     )
 
 

@@ -23,6 +23,7 @@ from aivet.report import (
     sorted_findings,
     watchlisted_groups,
 )
+from aivet.report.scripts import ReachView, hidden_code
 
 _SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -54,7 +55,7 @@ def _heading(console: Console, title: str) -> None:
 
 
 def _status(console: Console, audit: Audit) -> None:
-    line = Text("aivet web audit  ", style="bold")
+    line = Text(f"aivet {audit.kind} audit  ", style="bold")
     line.append_text(_t(audit.target, limit=120))
     line.append("  ")
     if audit.status == "partial":
@@ -183,6 +184,43 @@ def _findings(console: Console, audit: Audit) -> None:
     console.print(grid)
 
 
+def _reach_line(view: ReachView) -> Text:
+    ep = view.endpoint
+    owner = ep.attribution.entity_name or "owner unknown"
+    line = _t(ep.host, "bold") + _t(f" ({owner}, {ep.attribution.country or 'country unknown'})")
+    line.append_text(_t(f" ← {view.script} line {ep.location.line}, {ep.sink}", "dim"))
+    if ep.decoded:
+        line.append(" decoded", style="yellow")
+    line.append(f" · {view.confidence}", style="dim")
+    return line
+
+
+def _hidden_code(console: Console, audit: Audit) -> None:
+    hidden = hidden_code(audit)
+    if hidden.empty:
+        return
+    _heading(console, "Hidden code")
+    for view in hidden.obfuscated:
+        a = view.analysis
+        signals = ", ".join(s.name for s in a.obfuscation_signals)
+        line = _t(view.label, "bold", limit=120) + _t(f" [{a.sha256[:12]}]", "dim")
+        line.append(f"  obfuscated {a.obfuscation_score:.2f}", style="yellow")
+        line.append_text(_t(f" ({signals})", "dim"))
+        _hanging(console, "• ", line)
+    if hidden.latent:
+        console.print(Text("  Latent flows (the code can send there; this session never did):"))
+        for reach in hidden.latent[:10]:
+            _hanging(console, "  ⇢ ", _reach_line(reach))
+    if hidden.contacted:
+        console.print(Text("  Decoded hosts the session did contact:"))
+        for reach in hidden.contacted[:10]:
+            _hanging(console, "  → ", _reach_line(reach))
+    if hidden.uncompared:
+        console.print(Text("  Hosts the code can send to (no session to compare):"))
+        for reach in hidden.uncompared[:10]:
+            _hanging(console, "  ⇢ ", _reach_line(reach))
+
+
 def render_terminal(audit: Audit, console: Console) -> None:
     """Status, the headline, watchlisted receivers and leaks, destinations, then findings."""
     if audit.kind == "exposure":
@@ -202,7 +240,9 @@ def render_terminal(audit: Audit, console: Console) -> None:
         return
     _status(console, audit)
     _headline(console, audit)
-    _watchlisted(console, audit)
-    _leaks(console, audit)
-    _destinations(console, audit)
+    if audit.kind != "js":
+        _watchlisted(console, audit)
+        _leaks(console, audit)
+        _destinations(console, audit)
+    _hidden_code(console, audit)
     _findings(console, audit)
