@@ -92,11 +92,10 @@ def test_clean_page_allowed(
     assert verdict.decision == "allow", verdict.reasons()
     # The web audit watched the page's behaviour and analysed its scripts, and says so; the
     # strict policy also wants a privacy-policy audit, and without one a person reviews.
-    assert {"web", "canaries", "behaviour"} <= set(result.audit.analyses)
+    assert {"web", "canaries", "behaviour", "js"} <= set(result.audit.analyses)
     strict = _verdict("strict-government", result.json_path, intel)
     assert strict.decision == "review"
     assert {r.rule.id for r in strict.results if r.effect != "none"} == {
-        "latent-flows",
         "privacy-policy",
         "policy-storage-countries",
     }
