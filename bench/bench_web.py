@@ -140,36 +140,46 @@ def report(name: str, runs: list[dict[str, float]], baseline: list[float]) -> No
     print(f"  ratio audit / baseline                                   {total / base:7.2f}x")
 
 
+def bench_demo(runs: int, out: Path) -> None:
+    with DemoServer() as demo:
+        rules = (ResolveRule("*", "127.0.0.1", demo.port),)
+        intel = Intel.load([demo_intel_path()])
+        options = WebCollectOptions(
+            url=DEMO_START_URL, interact="login", submit=True, consent="accept", resolve=rules
+        )
+        audits = [audit_once(options, intel, out / f"demo-{i}") for i in range(runs)]
+        baseline = [bare_load_once(DEMO_START_URL, rules) for _ in range(runs)]
+        report("demo service (login page, consent, typing, submit, chat page)", audits, baseline)
+
+
+def bench_ordinary(runs: int, out: Path, blacklight: Path | None) -> None:
+    with ordinary_server() as port:
+        rules = (ResolveRule("*", "127.0.0.1", port),)
+        intel = Intel.load()
+        options = WebCollectOptions(url=ORDINARY_URL, interact="auto", resolve=rules)
+        audits = [audit_once(options, intel, out / f"ordinary-{i}") for i in range(runs)]
+        baseline = [bare_load_once(ORDINARY_URL, rules) for _ in range(runs)]
+        report("ordinary local page (search + newsletter fields typed)", audits, baseline)
+        if blacklight:
+            bl = statistics.median(
+                blacklight_once(blacklight, ORDINARY_URL, port) for _ in range(runs)
+            )
+            ours = statistics.median(r["total"] for r in audits)
+            print(f"  Blacklight collect(), same page, same Chromium      {bl:7.0f} ms")
+            print(f"  ratio aivet / Blacklight                            {ours / bl:7.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--blacklight", type=Path, help="node_modules with blacklight-collector")
+    parser.add_argument("--only", choices=["demo", "ordinary"], help="run one of the two cases")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp)
-        with DemoServer() as demo:
-            rules = (ResolveRule("*", "127.0.0.1", demo.port),)
-            intel = Intel.load([demo_intel_path()])
-            options = WebCollectOptions(
-                url=DEMO_START_URL, interact="login", submit=True, consent="accept", resolve=rules
-            )
-            runs = [audit_once(options, intel, out / f"demo-{i}") for i in range(args.runs)]
-            baseline = [bare_load_once(DEMO_START_URL, rules) for _ in range(args.runs)]
-            report("demo service (login page, consent, typing, submit, chat page)", runs, baseline)
-        with ordinary_server() as port:
-            rules = (ResolveRule("*", "127.0.0.1", port),)
-            intel = Intel.load()
-            options = WebCollectOptions(url=ORDINARY_URL, interact="auto", resolve=rules)
-            runs = [audit_once(options, intel, out / f"ordinary-{i}") for i in range(args.runs)]
-            baseline = [bare_load_once(ORDINARY_URL, rules) for _ in range(args.runs)]
-            report("ordinary local page (search + newsletter fields typed)", runs, baseline)
-            if args.blacklight:
-                bl = statistics.median(
-                    blacklight_once(args.blacklight, ORDINARY_URL, port) for _ in range(args.runs)
-                )
-                ours = statistics.median(r["total"] for r in runs)
-                print(f"  Blacklight collect(), same page, same Chromium      {bl:7.0f} ms")
-                print(f"  ratio aivet / Blacklight                            {ours / bl:7.2f}x")
+        if args.only != "ordinary":
+            bench_demo(args.runs, Path(tmp))
+        if args.only != "demo":
+            bench_ordinary(args.runs, Path(tmp), args.blacklight)
 
 
 if __name__ == "__main__":

@@ -131,9 +131,9 @@ async def type_like_a_person(locator: Locator, text: str, rng: random.Random) ->
     keyboard = locator.page.keyboard
     for char in text:
         await keyboard.type(char)
-        # 15-45 ms between keys, jittered: a fast typist. Listeners see real keydown/input
+        # 12-40 ms between keys, jittered: a fast typist. Listeners see real keydown/input
         # events with uneven gaps; a slower typist would only make every audit longer.
-        await asyncio.sleep(rng.uniform(0.015, 0.045))
+        await asyncio.sleep(rng.uniform(0.012, 0.040))
 
 
 _ACCEPT = re.compile(

@@ -600,7 +600,7 @@ async def _drive(
     mark = rec.clock()
     # A shorter quiet window before typing: scripts that attach key listeners load with the
     # page, and anything later still loads during the second or so of typing.
-    await rec.network_quiet(min(options.settle_max_s, 3.0), quiet_ms=min(options.quiet_ms, 250))
+    await rec.network_quiet(min(options.settle_max_s, 3.0), quiet_ms=min(options.quiet_ms, 150))
     timings["load_settle"] = rec.clock() - mark
     if rec.crashed:
         return
