@@ -172,12 +172,12 @@ async def answer_consent(page: Page, mode: ConsentMode) -> str | None:
 
 _SCROLL_JS = """async () => {
     const step = Math.max(200, window.innerHeight * 0.8);
-    const end = Math.min(document.documentElement.scrollHeight, 20000);
-    for (let y = 0; y < end; y += step) {
-        window.scrollTo(0, y);
+    const last = Math.min(document.documentElement.scrollHeight, 20000) - window.innerHeight;
+    for (let y = step; y - step < last; y += step) {
+        window.scrollTo(0, Math.min(y, last));
         await new Promise(r => setTimeout(r, 30));
     }
-    window.scrollTo(0, 0);
+    if (last > 0) window.scrollTo(0, 0);
 }"""
 
 # aivet's own snippets run in the page's main world, so the script recorder sees them
