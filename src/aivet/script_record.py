@@ -1,7 +1,7 @@
 """What the static script analyzer reports about one script: plain data, JSON-able.
 
 An audit embeds these records (`Audit.scripts`); they live outside `aivet.analyze` so that
-`aivet.model` can import them. `aivet.analyze.js.result` re-exports them.
+`aivet.model` can import them.
 
 Locations are 1-based lines and 1-based byte columns of the analysed bytes,
 with the byte offset; for code found inside an `eval`/`Function` payload the

@@ -11,7 +11,7 @@ with time and memory limits. See docs/js-analysis.md.
 
 from aivet.analyze.js.analyzer import analyze_script
 from aivet.analyze.js.findings import script_findings
-from aivet.analyze.js.result import (
+from aivet.script_record import (
     Capability,
     CapabilityHit,
     DecodedString,

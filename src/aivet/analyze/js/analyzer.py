@@ -29,7 +29,10 @@ from aivet.analyze.js.excerpts import build_excerpt
 from aivet.analyze.js.index import Index
 from aivet.analyze.js.literals import clean_text
 from aivet.analyze.js.obfuscation import combine, quick_signals
-from aivet.analyze.js.result import (
+from aivet.analyze.js.values import HOLE, DStr, Unknown, Value, to_str
+from aivet.intel.kb import Intel
+from aivet.model import Attribution
+from aivet.script_record import (
     Capability,
     CapabilityHit,
     DecodedString,
@@ -41,9 +44,6 @@ from aivet.analyze.js.result import (
     ObfuscationSignal,
     ScriptAnalysis,
 )
-from aivet.analyze.js.values import HOLE, DStr, Unknown, Value, to_str
-from aivet.intel.kb import Intel
-from aivet.model import Attribution
 
 _SINK_WORDS = frozenset(
     {

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from aivet.analyze.js.result import Confidence
+from aivet.script_record import Confidence
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from tree_sitter import Node
 from aivet.analyze.js import syntax as k
 from aivet.analyze.js.endpoints import find_urls
 from aivet.analyze.js.index import Index
-from aivet.analyze.js.result import Highlight
+from aivet.script_record import Highlight
 
 _MAX_SPAN = 2400
 

@@ -24,10 +24,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from aivet.analyze.findings import finding_id
-from aivet.analyze.js.result import Endpoint, ScriptAnalysis
 from aivet.intel.domains import host_of, registrable_domain
 from aivet.intel.kb import Intel
 from aivet.model import Attribution, Confidence, EvidenceRef, Finding, Severity
+from aivet.script_record import Endpoint, ScriptAnalysis
 from aivet.serde import to_jsonable
 from aivet.web_session import NetworkRequest, WebSession
 

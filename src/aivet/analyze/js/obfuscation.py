@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from tree_sitter import Node
 
 from aivet.analyze.js import syntax as k
-from aivet.analyze.js.result import ObfuscationSignal
+from aivet.script_record import ObfuscationSignal
 
 _HEX_IDENTIFIER = re.compile(rb"(?<![\w$])_0x[0-9a-f]{4,6}(?![\w$])")
 _HEX_ESCAPE = re.compile(rb"\\x[0-9a-fA-F]{2}")
