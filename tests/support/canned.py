@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from tests.support.loop_thread import LoopThread
 
 Handler = Callable[[bytes], "bytes | None"]
 """Request bytes → reply (b"" to close without a word), or None: need more."""
@@ -58,25 +59,11 @@ class Behaviour:
 class CannedServer:
     behaviours: list[Behaviour]
     ports: list[int] = field(default_factory=list)
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
+    _loop_thread: LoopThread = field(default_factory=lambda: LoopThread("canned server"))
     _servers: list[asyncio.AbstractServer] = field(default_factory=list)
 
     def start(self) -> CannedServer:
-        ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-
-        def run() -> None:
-            assert self._loop is not None
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._start())
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("canned server did not start")
+        self._loop_thread.start(self._start, timeout=10)
         return self
 
     async def _start(self) -> None:
@@ -135,10 +122,6 @@ class CannedServer:
             writer.close()
 
     def stop(self) -> None:
-        loop = self._loop
-        if loop is None:
-            return
-
         async def shutdown() -> None:
             for server in self._servers:
                 server.close()
@@ -146,7 +129,4 @@ class CannedServer:
                 if task is not asyncio.current_task():
                     task.cancel()
 
-        asyncio.run_coroutine_threadsafe(shutdown(), loop).result(5)
-        loop.call_soon_threadsafe(loop.stop)
-        if self._thread is not None:
-            self._thread.join(5)
+        self._loop_thread.stop(shutdown, timeout=5)

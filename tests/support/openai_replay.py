@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from tests.support.loop_thread import LoopThread
+
 FaultKind = Literal[
     "hang", "429", "500", "503", "malformed", "error-200", "drop", "blocked", "401", "404"
 ]
@@ -66,8 +68,7 @@ class OpenAIReplayServer:
     in_flight: int = 0
     max_in_flight: int = 0
     port: int = 0
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
+    _loop_thread: LoopThread = field(default_factory=lambda: LoopThread("replay server"))
     _runner: web.AppRunner | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -76,20 +77,7 @@ class OpenAIReplayServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def start(self) -> OpenAIReplayServer:
-        ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-
-        def serve() -> None:
-            assert self._loop is not None
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._start())
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=serve, daemon=True)
-        self._thread.start()
-        if not ready.wait(15):
-            raise RuntimeError("replay server did not start")
+        self._loop_thread.start(self._start)
         return self
 
     async def _start(self) -> None:
@@ -103,10 +91,6 @@ class OpenAIReplayServer:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     def stop(self) -> None:
-        loop = self._loop
-        if loop is None:
-            return
-
         async def shutdown() -> None:
             if self._runner is not None:
                 await self._runner.cleanup()
@@ -116,12 +100,7 @@ class OpenAIReplayServer:
                 task.cancel()
             await asyncio.gather(*others, return_exceptions=True)
 
-        asyncio.run_coroutine_threadsafe(shutdown(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        if self._thread is not None:
-            self._thread.join(10)
-        loop.close()
-        self._loop = None
+        self._loop_thread.stop(shutdown, timeout=10)
 
     def __enter__(self) -> OpenAIReplayServer:
         return self.start()

@@ -13,11 +13,12 @@ import asyncio
 import ssl
 import subprocess
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
+
+from tests.support.loop_thread import LoopThread
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 
@@ -37,26 +38,12 @@ class LocalWebServer:
     port: int = 0
     tls_port: int = 0
     received: list[Received] = field(default_factory=list)
-    _loop: asyncio.AbstractEventLoop | None = None
-    _thread: threading.Thread | None = None
+    _loop_thread: LoopThread = field(default_factory=lambda: LoopThread("test web server"))
     _runner: web.AppRunner | None = None
     _stop: asyncio.Event | None = None
 
     def start(self) -> LocalWebServer:
-        ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-
-        def serve() -> None:
-            assert self._loop is not None
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._start())
-            ready.set()
-            self._loop.run_forever()
-
-        self._thread = threading.Thread(target=serve, daemon=True)
-        self._thread.start()
-        if not ready.wait(15):
-            raise RuntimeError("test web server did not start")
+        self._loop_thread.start(self._start)
         return self
 
     async def _start(self) -> None:
@@ -73,19 +60,12 @@ class LocalWebServer:
         self.tls_port = secure._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     def stop(self) -> None:
-        loop = self._loop
-        if loop is None:
-            return
-
         async def shutdown() -> None:
             assert self._stop is not None and self._runner is not None
             self._stop.set()
             await self._runner.cleanup()
 
-        asyncio.run_coroutine_threadsafe(shutdown(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        if self._thread is not None:
-            self._thread.join(5)
+        self._loop_thread.stop(shutdown, timeout=10)
 
     def received_on(self, host: str, path_prefix: str = "") -> list[Received]:
         return [r for r in self.received if r.host == host and r.path_qs.startswith(path_prefix)]
