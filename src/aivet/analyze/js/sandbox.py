@@ -19,7 +19,15 @@ import quickjs  # type: ignore[import-untyped]
 
 # Globals a decoder may use besides its own code. `window`/`self` alias the
 # sandbox's own global object so that "return this" style helpers keep working.
-PRELUDE = "var window = globalThis, self = globalThis;\n"
+# Decoders must give the same answer on every run (re-analysis is part of the contract):
+# Math.random and Date.now are replaced by a fixed xorshift sequence and a fixed instant.
+PRELUDE = (
+    "var window = globalThis, self = globalThis;\n"
+    "(function () { var s = 0x2545f491;"
+    " Math.random = function () { s ^= s << 13; s ^= s >>> 17; s ^= s << 5;"
+    " return (s >>> 0) / 4294967296; };"
+    " Date.now = function () { return 1700000000000; }; })();\n"
+)
 
 
 class EmptyObject:
