@@ -5,12 +5,17 @@
 #   redis-server, postgresql,   real data services that the exposure tests start on 127.0.0.1,
 #   memcached, mariadb-server,  each in an open and a protected configuration
 #   clickhouse-server, etcd-server, prometheus, jupyter-notebook, nginx-light
+#   aapt, apksigner, zipalign,  real Android and iOS build tools that make the app-audit
+#   android-framework-res,      tests' APKs (smali bytecode, aapt resources, v1-v3 signatures)
+#   libsmali-java, clang, lld,  and IPAs (clang and ld64.lld link arm64 Mach-O executables)
+#   default-jre-headless
 # Without root, say what is missing; tests that need an absent tool skip with the reason.
 # Usage: setup-system.sh [browser|all]   (browser: only what `aivet` itself needs)
 set -eu
 want="chromium"
 [ "${1:-all}" = all ] && want="$want squid dnsmasq-base redis-server postgresql memcached \
-    mariadb-server clickhouse-server etcd-server prometheus jupyter-notebook nginx-light"
+    mariadb-server clickhouse-server etcd-server prometheus jupyter-notebook nginx-light \
+    aapt apksigner zipalign android-framework-res libsmali-java clang lld default-jre-headless"
 missing=""
 for pkg in $want; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"
