@@ -98,10 +98,17 @@ def test_clean_audit_allowed_by_moderate_reviewed_by_strict_until_evidence_exist
         "latent-flows": ["js"],
         "privacy-policy": ["privacy-policy"],
         "policy-storage-countries": ["privacy-policy"],
+        "app-code-of-concern": ["app"],
+        "app-transport": ["app"],
+        "app-crypto-and-secrets": ["app"],
+        "app-build": ["app"],
+        "app-weaknesses": ["app"],
     }
     assert all("not evaluated" in r for r in verdict.reasons())
 
-    declared = loaded(clean, analyses=["web", "canaries", "behaviour", "js", "privacy-policy"])
+    declared = loaded(
+        clean, analyses=["web", "canaries", "behaviour", "js", "privacy-policy", "app"]
+    )
     verdict = evaluate(strict, [declared], bundled_intel, today=TODAY)
     assert verdict.decision == "allow", verdict.reasons()
 

@@ -91,12 +91,17 @@ def test_clean_page_allowed(
     verdict = _verdict("moderate-company", result.json_path, intel)
     assert verdict.decision == "allow", verdict.reasons()
     # The web audit watched the page's behaviour and analysed its scripts, and says so; the
-    # strict policy also wants a privacy-policy audit, and without one a person reviews.
+    # strict policy also wants privacy-policy and app audits, and without them a person reviews.
     assert {"web", "canaries", "behaviour", "js"} <= set(result.audit.analyses)
     strict = _verdict("strict-government", result.json_path, intel)
     assert strict.decision == "review"
     assert {r.rule.id for r in strict.results if r.effect != "none"} == {
         "privacy-policy",
         "policy-storage-countries",
+        "app-code-of-concern",
+        "app-transport",
+        "app-crypto-and-secrets",
+        "app-build",
+        "app-weaknesses",
     }
     assert all(r.outcome in ("pass", "not-evaluated") for r in strict.results)

@@ -217,6 +217,8 @@ class SdkHit:
     """Classes (Android) or frameworks/classes (iOS) under those signatures."""
     sources: list[str] = field(default_factory=list)
     """Where the signature comes from (intel record sources, Exodus)."""
+    domains: list[str] = field(default_factory=list)
+    """The maker's domains as the intel knows them, so receiver rules of a policy apply."""
 
 
 @dataclass
@@ -301,3 +303,21 @@ class AppReport:
     storage: list[StorageWrite] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
     strings_scanned: int = 0
+
+
+@dataclass
+class AppSample:
+    """The collector's record of an app file: what was audited, stored as evidence.
+
+    Stored as JSON (kind `app-sample`); the audit's `session_sha256` names it, and
+    `aivet reanalyze` reads the app blob it names to analyse it again.
+    """
+
+    file_name: str
+    sha256: str
+    """Blob of the app file itself."""
+    size: int
+    media_type: str
+    taken_at: str
+    """When the file was taken in (ISO 8601, UTC): the audit's start."""
+    limits: AppLimits = field(default_factory=AppLimits)

@@ -62,6 +62,35 @@ class EvidenceDir:
                 self._on_put(artifact)
             return artifact
 
+    def put_file(self, source: Path, media_type: str, kind: str) -> Artifact:
+        """Store a file by streaming it (an app can be hundreds of MB): hash while copying."""
+        digest = hashlib.sha256()
+        tmp = self.blobs / f"incoming.{os.getpid()}.{threading.get_ident()}.tmp"
+        size = 0
+        try:
+            with source.open("rb") as reader, tmp.open("wb") as writer:
+                while chunk := reader.read(1 << 20):
+                    digest.update(chunk)
+                    writer.write(chunk)
+                    size += len(chunk)
+            name = digest.hexdigest()
+            with self._lock:
+                known = self._artifacts.get(name)
+                if known is not None:
+                    return known
+                path = self.path_of(name)
+                if path.exists():
+                    tmp.unlink()
+                else:
+                    os.replace(tmp, path)
+                artifact = Artifact(name, size, media_type, kind)
+                self._artifacts[name] = artifact
+                if self._on_put is not None:
+                    self._on_put(artifact)
+            return artifact
+        finally:
+            tmp.unlink(missing_ok=True)
+
     def put_json(self, value: Any, kind: str) -> Artifact:
         data = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False).encode()
         return self.put(data, "application/json", kind)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from aivet.app_record import AppReport
 from aivet.attribution import Attribution as Attribution
 from aivet.attribution import WatchlistHit as WatchlistHit
 from aivet.behaviour_record import BehaviourSummary
@@ -39,12 +40,13 @@ class EvidenceRef:
 
     kind: Literal[
         "request", "websocket-frame", "script", "cookie", "storage", "screenshot", "probe",
-        "document",
+        "document", "app-entry",
     ]
     ref: str
     """Request id, blob SHA-256, cookie name@domain or storage origin/key; for a probe,
     the SHA-256 of the reply blob; for a document (a privacy policy), the SHA-256 of its
-    extracted text, with the quoted characters in `detail`."""
+    extracted text, with the quoted characters in `detail`; for an app-entry, the path of the
+    entry inside the stored app file, with the place inside it in `detail`."""
     detail: str = ""
 
 
@@ -160,3 +162,6 @@ class Audit:
     scripts: list[ScriptAnalysis] = field(default_factory=list)
     """For a web or js audit: every script analysed statically, what its code can do and reach,
     decoded where it was obfuscated (`docs/js-analysis.md`)."""
+    app: AppReport | None = None
+    """For an app audit: what the APK or IPA carries, where its code sends data and how it
+    protects it, each item with its place in the app (`docs/app-audit.md`)."""

@@ -29,8 +29,10 @@ def new_audit_id(kind: str) -> str:
 
 def reanalyze(store: Store, record: AuditRecord, intel: Intel) -> tuple[Audit, AuditRecord]:
     """Analyse the stored session of `record` again; returns the new audit and its store entry."""
-    if record.kind != "web":
-        raise StoreError(f"audit {record.audit_id} is a {record.kind} audit: only web audits")
+    if record.kind not in ("web", "app"):
+        raise StoreError(
+            f"audit {record.audit_id} is a {record.kind} audit: only web and app audits"
+        )
     checked = VerifyResult()
     verify_audit(store, record, checked)
     if checked.problems:
@@ -38,6 +40,8 @@ def reanalyze(store: Store, record: AuditRecord, intel: Intel) -> tuple[Audit, A
             f"audit {record.audit_id} does not verify, so its evidence is not analysed again: "
             f"{checked.problems[0]}"
         )
+    if record.kind == "app":
+        return _reanalyze_app(store, record, intel)
     session = load_session(store, record)
     if session is None:
         raise StoreError(
@@ -67,6 +71,53 @@ def reanalyze(store: Store, record: AuditRecord, intel: Intel) -> tuple[Audit, A
                 (Artifact(a.sha256, a.size, a.media_type, a.kind) for a in evidence),
                 key=lambda a: (a.kind, a.sha256),
             ),
+        )
+        audit.derived_from = record.audit_id
+        audit.timings_ms["reanalysis"] = round((time.perf_counter() - started) * 1000, 1)
+        data = audit_to_json(audit).encode()
+        digest = store.put_blob(data)
+        run.record(Artifact(digest, len(data), "application/json", "audit"))
+        sealed = run.seal(seal_info(audit, digest))
+    except BaseException as exc:
+        if run.sealed is None:
+            run.abandon(f"re-analysis failed: {type(exc).__name__}: {str(exc)[:200]}")
+        raise
+    return audit, sealed
+
+
+def _reanalyze_app(store: Store, record: AuditRecord, intel: Intel) -> tuple[Audit, AuditRecord]:
+    """The stored app file analysed again: same bytes, today's analyzers and intel."""
+    from aivet.app_audit import analyze_stored_app, load_sample
+    from aivet.evidence import EvidenceDir
+
+    if not record.session_sha256 or not store.has_blob(record.session_sha256):
+        raise StoreError(
+            f"audit {record.audit_id} was interrupted before its app file was recorded"
+        )
+    try:
+        sample = load_sample(store.read_blob(record.session_sha256))
+    except ValueError as exc:
+        raise StoreError(f"audit {record.audit_id}: {exc}") from None
+    if not store.has_blob(sample.sha256):
+        raise StoreError(f"audit {record.audit_id}: its app file blob {sample.sha256[:12]} is missing")
+    evidence_items = [a for a in manifest_artifacts(store.manifest(record)) if a.kind != "audit"]
+    audit_id = new_audit_id(record.kind)
+    run = store.begin(
+        audit_id=audit_id,
+        kind=record.kind,
+        target=record.target,
+        configuration=record.configuration,
+        derived_from=record.audit_id,
+    )
+    try:
+        evidence = EvidenceDir(store.root, on_put=run.record)
+        for item in evidence_items:
+            artifact = Artifact(item.sha256, item.size, item.media_type, item.kind)
+            run.record(artifact)
+            evidence.register_existing(artifact)
+        started = time.perf_counter()
+        audit = analyze_stored_app(
+            sample, evidence, intel, audit_id=audit_id, session_sha256=record.session_sha256
         )
         audit.derived_from = record.audit_id
         audit.timings_ms["reanalysis"] = round((time.perf_counter() - started) * 1000, 1)

@@ -1,0 +1,459 @@
+"""Analyse a stored APK or IPA into an app audit.
+
+Pure in the DESIGN sense: reads only the stored app file (by path, since apps are
+too big to hold in memory) and the intel, and returns the audit together with the
+documents it decoded (manifest, Info.plist), which the pipeline stores as evidence.
+Running it again on the same file and intel gives the same findings.
+
+Work is bounded: the archive layer caps what it inflates, each dex file is read,
+scanned and dropped before the next, and a time limit ends the analysis with a
+`partial` audit that keeps what was found and says what was not read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aivet import __version__
+from aivet.analyze.app.archive import AppArchive, ArchiveError
+from aivet.analyze.app.findings import app_findings
+from aivet.app_record import (
+    AndroidFacts,
+    AppEndpoint,
+    AppReport,
+    AppSample,
+    CryptoUse,
+    Indicator,
+    Location,
+    SdkHit,
+    SecretHit,
+    StorageWrite,
+)
+from aivet.evidence import Artifact
+from aivet.exposure_session import HostOwner
+from aivet.intel.domains import registrable_domain
+from aivet.intel.kb import Intel
+from aivet.model import SCHEMA_VERSION, Audit, IntelInfo, ToolInfo
+
+DEX_NAME = re.compile(r"^classes\d*\.dex$")
+TEXT_ASSET = re.compile(
+    r"^(assets|res/raw)/.+\.(json|xml|txt|properties|js|html?|cfg|conf|ini|ya?ml|plist)$", re.I
+)
+MAX_TEXT_ASSET = 4 * 1024 * 1024
+"""Larger assets are media or databases, not configuration; skipped for string scanning."""
+PREFERRED_ABIS = ("arm64-v8a", "armeabi-v7a", "x86_64", "x86", "armeabi")
+"""Native libraries are scanned for one ABI only: the others are builds of the same code."""
+PACKER_LIBRARIES = {
+    "libjiagu": "Qihoo 360 Jiagu",
+    "libsecexe": "Bangcle",
+    "libsecmain": "Bangcle",
+    "libdexprotector": "DexProtector",
+    "libshella": "Tencent Legu",
+    "libshellx": "Tencent Legu",
+    "libexec": "Ijiami",
+    "libbaiduprotect": "Baidu",
+    "libnqshield": "NQ Shield",
+    "libprotectclass": "Apkprotect",
+}
+"""Commercial packers that decrypt the real code at run time (what static analysis then misses)."""
+
+
+class AppAnalysisError(ValueError):
+    """The file is not an app this analyzer can read (one line)."""
+
+
+@dataclass(frozen=True)
+class DerivedDocument:
+    """A document the analyzer decoded from the app (manifest XML, Info.plist as XML)."""
+
+    data: bytes
+    media_type: str
+    kind: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class AppAnalysis:
+    audit: Audit
+    derived: list[DerivedDocument] = field(default_factory=list)
+
+
+@dataclass
+class _Collected:
+    """What the platform passes gather for the common scanners."""
+
+    crypto: list[CryptoUse] = field(default_factory=list)
+    storage: list[StorageWrite] = field(default_factory=list)
+    indicators: list[Indicator] = field(default_factory=list)
+    endpoints: dict[str, AppEndpoint] = field(default_factory=dict)
+    secrets: dict[tuple[str, str], SecretHit] = field(default_factory=dict)
+    strings_scanned: int = 0
+    partial: list[str] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.ends = time.monotonic() + seconds
+        self.seconds = seconds
+
+    def passed(self) -> bool:
+        return time.monotonic() > self.ends
+
+
+def owner_of_entity(intel: Intel, entity_id: str | None) -> HostOwner | None:
+    """Who makes an SDK, from the intel entity its signature names."""
+    if entity_id is None or entity_id not in intel.entities:
+        return None
+    entity = intel.entities[entity_id]
+    chain = intel.chain(entity)
+    return HostOwner(
+        entity_id=entity.id,
+        entity_name=entity.name,
+        country=entity.country,
+        state_owned=next((e.state_owned for e in chain if e.state_owned is not None), None),
+        ownership_chain=[e.name for e in chain],
+        watchlists=[f"{h.list_name} ({h.authority})" for h in intel.watchlist_hits(entity)],
+        sources=sorted({s.url for e in chain for s in e.sources}),
+    )
+
+
+def _entity_domains(intel: Intel, entity_id: str | None) -> list[str]:
+    if entity_id is None or entity_id not in intel.entities:
+        return []
+    return sorted(intel.entities[entity_id].domains)[:10]
+
+
+def first_party_domains(identifier: str) -> set[str]:
+    """Registrable domains an app id names: com.deepseek.chat → deepseek.com (reversed DNS)."""
+    parts = [p for p in identifier.lower().split(".") if p]
+    domains = set()
+    for length in (2, 3):
+        if len(parts) >= length:
+            candidate = ".".join(reversed(parts[:length]))
+            domains.add(registrable_domain(candidate))
+    return {d for d in domains if d and "." in d}
+
+
+def _first_party_test(identifier: str, intel: Intel) -> Callable[[str], bool]:
+    domains = first_party_domains(identifier)
+    entities = {e.id for d in domains if (e := intel.entity_for_host(d)) is not None}
+
+    def is_first_party(host: str) -> bool:
+        if registrable_domain(host) in domains:
+            return True
+        entity = intel.entity_for_host(host)
+        return entity is not None and entity.id in entities
+
+    return is_first_party
+
+
+def analyze_app(
+    sample: AppSample,
+    app_path: Path,
+    intel: Intel,
+    *,
+    audit_id: str,
+    session_sha256: str,
+    artifacts: list[Artifact],
+) -> AppAnalysis:
+    """The audit of the app file at `app_path` (the stored blob of `sample`)."""
+    started = time.perf_counter()
+    deadline = _Deadline(sample.limits.time_limit_s)
+    try:
+        archive = AppArchive.open(app_path, sample.limits)
+    except ArchiveError as exc:
+        raise AppAnalysisError(f"{sample.file_name}: {exc}") from None
+    with archive:
+        names = set(archive.names)
+        if "AndroidManifest.xml" in names:
+            report, derived, collected = _analyze_android(sample, archive, app_path, intel, deadline)
+        elif any(n.startswith("Payload/") and ".app/" in n for n in names):
+            report, derived, collected = _analyze_ios(sample, archive, intel, deadline)
+        else:
+            raise AppAnalysisError(
+                f"{sample.file_name}: not an APK (no AndroidManifest.xml) nor an IPA "
+                "(no Payload/<name>.app/)"
+            )
+        report.archive = archive.report()
+    report.crypto = collected.crypto
+    report.storage = _dedupe_storage(collected.storage)
+    report.indicators = _dedupe_indicators(collected.indicators)
+    report.endpoints = sorted(collected.endpoints.values(), key=lambda e: e.host)
+    report.secrets = sorted(collected.secrets.values(), key=lambda s: (s.kind, s.sha256))
+    report.strings_scanned = collected.strings_scanned
+    status_reasons = list(collected.partial)
+    if report.archive.skipped:
+        status_reasons.append(f"{len(report.archive.skipped)} archive entries not read")
+    findings = app_findings(report)
+    timings = dict(collected.timings_ms)
+    timings["analysis"] = round((time.perf_counter() - started) * 1000, 1)
+    audit = Audit(
+        schema_version=SCHEMA_VERSION,
+        audit_id=audit_id,
+        kind="app",
+        target=sample.file_name,
+        started_at=sample.taken_at,
+        ended_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        status="partial" if status_reasons else "complete",
+        status_reasons=status_reasons,
+        tool=ToolInfo(name="aivet", version=__version__),
+        intel=IntelInfo(
+            snapshot_sha256=intel.snapshot_sha256,
+            entities=len(intel.entities),
+            watchlists=len(intel.watchlists),
+        ),
+        findings=findings,
+        session_sha256=session_sha256,
+        artifacts=artifacts,
+        timings_ms=timings,
+        analyses=["app"],
+        app=report,
+    )
+    return AppAnalysis(audit, derived)
+
+
+def _scan_strings(
+    items: Iterable[tuple[str, Location]],
+    intel: Intel,
+    is_first_party: Callable[[str], bool],
+    collected: _Collected,
+) -> None:
+    """Endpoints and secrets in one batch of strings, merged into what earlier batches found."""
+    from aivet.analyze.app.strings_scan import find_endpoints, find_secrets
+
+    batch = list(items)
+    collected.strings_scanned += len(batch)
+    for endpoint in find_endpoints(batch, intel, is_first_party):
+        known = collected.endpoints.get(endpoint.host)
+        if known is None:
+            collected.endpoints[endpoint.host] = endpoint
+            continue
+        known.urls = list(dict.fromkeys([*known.urls, *endpoint.urls]))[:50]
+        known.locations = list(dict.fromkeys([*known.locations, *endpoint.locations]))[:20]
+        known.occurrences += endpoint.occurrences
+        known.cleartext = known.cleartext or endpoint.cleartext
+    for secret in find_secrets(batch):
+        collected.secrets.setdefault((secret.kind, secret.sha256), secret)
+
+
+def _text_entries(archive: AppArchive, pattern: re.Pattern[str]) -> Iterator[tuple[str, bytes]]:
+    for name in archive.names:
+        info = archive.info(name)
+        if info is None or not pattern.search(name) or info.uncompressed_size > MAX_TEXT_ASSET:
+            continue
+        data = archive.read(name, max_bytes=MAX_TEXT_ASSET)
+        if data is not None:
+            yield name, data
+
+
+def _bytes_strings(name: str, data: bytes) -> Iterator[tuple[str, Location]]:
+    from aivet.analyze.app.strings_scan import printable_strings
+
+    for offset, text in printable_strings(data):
+        yield text, Location(name, f"offset 0x{offset:x}")
+
+
+def _analyze_android(
+    sample: AppSample, archive: AppArchive, app_path: Path, intel: Intel, deadline: _Deadline
+) -> tuple[AppReport, list[DerivedDocument], _Collected]:
+    from aivet.analyze.app.android_manifest import read_android_manifest
+    from aivet.analyze.app.dex import DexError, DexFile
+    from aivet.analyze.app.dex_code import scan_dex
+    from aivet.analyze.app.signing import read_signing
+
+    collected = _Collected()
+    step = time.perf_counter()
+    manifest, manifest_xml = read_android_manifest(archive)
+    derived = [DerivedDocument(manifest_xml, "application/xml", "app-manifest")]
+    manifest.manifest_sha256 = derived[0].sha256
+    signing = read_signing(archive, app_path)
+    collected.timings_ms["manifest_and_signing"] = _ms(step)
+    is_first_party = _first_party_test(manifest.package, intel)
+
+    step = time.perf_counter()
+    dex_names = sorted(
+        (n for n in archive.names if DEX_NAME.match(n)),
+        key=lambda n: int(n[7:-4] or 1),
+    )
+    hidden_dex = [n for n in archive.names if n.endswith(".dex") and not DEX_NAME.match(n)]
+    class_names: list[str] = []
+    for name in [*dex_names, *hidden_dex]:
+        if deadline.passed():
+            collected.partial.append(
+                f"time limit ({deadline.seconds:g} s) reached before {name} was analysed"
+            )
+            break
+        data = archive.read(name)
+        if data is None:
+            continue
+        try:
+            dex = DexFile.parse(data, name)
+        except DexError as exc:
+            collected.partial.append(f"{name}: {exc}")
+            continue
+        del data
+        class_names += dex.class_names
+        scan = scan_dex(dex)
+        collected.crypto += scan.crypto
+        collected.storage += scan.storage
+        collected.indicators += scan.indicators
+        where = Location(name, "string table")
+        _scan_strings(((s, where) for s in dex.strings), intel, is_first_party, collected)
+        if name in hidden_dex:
+            collected.indicators.append(
+                Indicator("packer", f"dex file outside the standard names: {name}",
+                          Location(name))  # fmt: skip
+            )
+    collected.timings_ms["dex"] = _ms(step)
+
+    step = time.perf_counter()
+    native = _native_libraries(archive.names)
+    for name in archive.names:
+        stem = name.rsplit("/", 1)[-1].removesuffix(".so")
+        if name.startswith("lib/") and stem in PACKER_LIBRARIES:
+            collected.indicators.append(
+                Indicator("packer", f"{PACKER_LIBRARIES[stem]} ({stem}.so)", Location(name))
+            )
+    for name in native:
+        if deadline.passed():
+            collected.partial.append(f"time limit reached before {name} was scanned")
+            break
+        data = archive.read(name)
+        if data is not None:
+            _scan_strings(_bytes_strings(name, data), intel, is_first_party, collected)
+    for name, data in _text_entries(archive, TEXT_ASSET):
+        _scan_strings(_bytes_strings(name, data), intel, is_first_party, collected)
+    arsc = archive.read("resources.arsc") if "resources.arsc" in archive.names else None
+    if arsc is not None:
+        _scan_strings(_bytes_strings("resources.arsc", arsc), intel, is_first_party, collected)
+    collected.timings_ms["resources_and_native"] = _ms(step)
+
+    step = time.perf_counter()
+    sdks = [
+        SdkHit(
+            sdk_id=m.signature.id,
+            name=m.signature.name,
+            categories=list(m.signature.categories),
+            owner=owner_of_entity(intel, m.signature.entity),
+            matched=list(m.matched),
+            classes=m.classes,
+            sources=list(m.signature.source_urls),
+            domains=_entity_domains(intel, m.signature.entity),
+        )
+        for m in intel.sdks.match_android(class_names)
+    ]
+    collected.timings_ms["sdks"] = _ms(step)
+    report = AppReport(
+        platform="android",
+        file_name=sample.file_name,
+        file_sha256=sample.sha256,
+        file_size=sample.size,
+        identifier=manifest.package,
+        version=manifest.version_name,
+        archive=archive.report(),
+        limits=sample.limits,
+        android=AndroidFacts(
+            manifest=manifest,
+            signing=signing,
+            dex_files=[*dex_names, *hidden_dex],
+            classes=len(class_names),
+            native_libraries=native,
+        ),
+        sdks=sdks,
+    )
+    return report, derived, collected
+
+
+def _native_libraries(names: Iterable[str]) -> list[str]:
+    by_abi: dict[str, list[str]] = {}
+    for name in names:
+        parts = name.split("/")
+        if len(parts) == 3 and parts[0] == "lib" and parts[2].endswith(".so"):
+            by_abi.setdefault(parts[1], []).append(name)
+    for abi in (*PREFERRED_ABIS, *sorted(by_abi)):
+        if abi in by_abi:
+            return sorted(by_abi[abi])
+    return []
+
+
+def _analyze_ios(
+    sample: AppSample, archive: AppArchive, intel: Intel, deadline: _Deadline
+) -> tuple[AppReport, list[DerivedDocument], _Collected]:
+    from aivet.analyze.app.ios import read_ios
+
+    collected = _Collected()
+    step = time.perf_counter()
+    scan = read_ios(archive)
+    collected.timings_ms["bundle_and_binaries"] = _ms(step)
+    facts = scan.facts
+    derived = [DerivedDocument(scan.plist_xml, "application/xml", "app-info-plist")]
+    facts.info_plist_sha256 = derived[0].sha256
+    collected.crypto += scan.crypto
+    collected.storage += scan.storage
+    collected.indicators += scan.indicators
+    collected.partial += [p for p in scan.problems if p]
+    if any(b.encrypted for b in facts.binaries):
+        collected.partial.append(
+            "the executable is FairPlay-encrypted: its code and strings were not readable "
+            "(decrypt it first for a full analysis)"
+        )
+    if deadline.passed():
+        collected.partial.append(f"time limit ({deadline.seconds:g} s) reached")
+    step = time.perf_counter()
+    is_first_party = _first_party_test(facts.bundle_id, intel)
+    _scan_strings(scan.strings, intel, is_first_party, collected)
+    collected.timings_ms["strings"] = _ms(step)
+    sdks = [
+        SdkHit(
+            sdk_id=m.signature.id,
+            name=m.signature.name,
+            categories=list(m.signature.categories),
+            owner=owner_of_entity(intel, m.signature.entity),
+            matched=list(m.matched),
+            classes=m.classes,
+            sources=list(m.signature.source_urls),
+            domains=_entity_domains(intel, m.signature.entity),
+        )
+        for m in intel.sdks.match_ios(facts.frameworks, scan.objc_classes)
+    ]
+    report = AppReport(
+        platform="ios",
+        file_name=sample.file_name,
+        file_sha256=sample.sha256,
+        file_size=sample.size,
+        identifier=facts.bundle_id,
+        version=facts.short_version or facts.version,
+        archive=archive.report(),
+        limits=sample.limits,
+        ios=facts,
+        sdks=sdks,
+    )
+    return report, derived, collected
+
+
+def _dedupe_storage(writes: list[StorageWrite]) -> list[StorageWrite]:
+    seen: dict[tuple[str, str, Location], StorageWrite] = {}
+    for write in writes:
+        seen.setdefault((write.store, write.key, write.location), write)
+    return sorted(seen.values(), key=lambda w: (not w.sensitive, w.store, w.key))
+
+
+def _dedupe_indicators(indicators: list[Indicator]) -> list[Indicator]:
+    seen: dict[tuple[str, str, Location], Indicator] = {}
+    for indicator in indicators:
+        seen.setdefault((indicator.kind, indicator.detail, indicator.location), indicator)
+    return sorted(seen.values(), key=lambda i: (i.kind, i.detail, i.location.file))
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)
