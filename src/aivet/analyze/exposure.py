@@ -27,6 +27,7 @@ from aivet.exposure_session import (
     ServiceResult,
 )
 from aivet.intel.kb import Intel
+from aivet.intel.owners import owner_of
 from aivet.model import SCHEMA_VERSION, Audit, EvidenceRef, Finding, IntelInfo, Severity, ToolInfo
 
 ReadBlob = Callable[[str], bytes]
@@ -83,21 +84,6 @@ def interpret_probe(record: ProbeRecord, read_blob: ReadBlob) -> ServiceFacts:
     if check is None:
         return ServiceFacts(identified=False, how=f"unknown check {record.check!r}")
     return check.interpret(steps_of(record, read_blob))
-
-
-def owner_of(host: str, intel: Intel) -> HostOwner | None:
-    att = intel.attribute(host)
-    if att.entity_id is None:
-        return None
-    return HostOwner(
-        entity_id=att.entity_id,
-        entity_name=att.entity_name,
-        country=att.country,
-        state_owned=att.state_owned,
-        ownership_chain=list(att.ownership_chain),
-        watchlists=[f"{h.list_name} ({h.authority})" for h in att.watchlists],
-        sources=list(att.sources),
-    )
 
 
 def _banner(steps: Sequence[Step]) -> str | None:

@@ -50,8 +50,12 @@ def register(sub: Any) -> None:
     imp = intel_sub.add_parser(
         "import", help="import third-party tracker data into the local intel (a separate layer)"
     )
-    imp.add_argument("kind", choices=["trackerradar", "disconnect"])
-    imp.add_argument("path", type=Path, help="tracker-radar checkout, or Disconnect JSON file")
+    imp.add_argument("kind", choices=["trackerradar", "disconnect", "exodus"])
+    imp.add_argument(
+        "path",
+        type=Path,
+        help="tracker-radar checkout, Disconnect JSON file, or Exodus /api/trackers JSON",
+    )
     common(imp)
     imp.set_defaults(handler=run_import)
 
@@ -254,21 +258,33 @@ def _store(args: argparse.Namespace) -> Any:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    import hashlib
+
     from aivet.intel.importers import (
         DISCONNECT,
+        EXODUS,
         TRACKER_RADAR,
         ImportError_,
+        exodus_entities,
         parse_disconnect,
+        parse_exodus,
         parse_tracker_radar,
     )
+    from aivet.intel.sdks import signature_to_json
     from aivet.intel.store import Layer, StoreError
 
-    info = TRACKER_RADAR if args.kind == "trackerradar" else DISCONNECT
+    info = {"trackerradar": TRACKER_RADAR, "disconnect": DISCONNECT, "exodus": EXODUS}[args.kind]
+    signatures: list[tuple[str, str]] = []
     try:
         if args.kind == "trackerradar":
             entities, digest = parse_tracker_radar(args.path)
-        else:
+        elif args.kind == "disconnect":
             entities, digest = parse_disconnect(args.path)
+        else:
+            parsed = parse_exodus(args.path)
+            entities = exodus_entities(parsed)
+            digest = hashlib.sha256(Path(args.path).read_bytes()).hexdigest()
+            signatures = [(sig.id, signature_to_json(sig)) for sig in parsed]
     except ImportError_ as exc:
         raise UsageError(str(exc)) from None
     store = _store(args)
@@ -285,14 +301,16 @@ def run_import(args: argparse.Namespace) -> int:
                 input_sha256=digest,
             ),
             entities,
+            signatures,
         )
     except StoreError as exc:
         raise UsageError(str(exc)) from None
     finally:
         store.close()
+    sdk_part = f", {len(signatures)} SDK signatures" if signatures else ""
     print(
         f"imported {info.title} as layer '{layer.name}': {layer.entities} entities,"
-        f" {layer.domains} domains into {store.path}"
+        f" {layer.domains} domains{sdk_part} into {store.path}"
     )
     print(f"licence: {layer.licence}. Curated facts always take precedence over this layer.")
     return EXIT_OK

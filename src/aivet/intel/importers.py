@@ -1,19 +1,26 @@
-"""Parsers for user-supplied third-party tracker data: DuckDuckGo Tracker Radar, Disconnect.
+"""Parsers for user-supplied third-party tracker data: Tracker Radar, Disconnect, Exodus.
 
-Both are published under CC BY-NC-SA 4.0 (non-commercial); aivet never ships them. A user
-imports their own copy into the local intel (`aivet intel import ...`), where it stays a
-separate, labelled layer that never overrides the curated facts.
+DuckDuckGo Tracker Radar and Disconnect are published under CC BY-NC-SA 4.0 (non-commercial);
+aivet never ships them, nor Exodus Privacy's tracker list. A user imports their own copy into
+the local intel (`aivet intel import ...`), where it stays a separate, labelled layer that
+never overrides the curated facts. Exodus gives SDK code signatures (matched against an app's
+classes by `Intel.sdks`) and network signatures (the plain domains among them attribute hosts
+to the tracker).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from aivet.intel.domains import is_ip_address
+from aivet.intel.sdks import MAX_PATTERN_LENGTH, SdkSignature, SdkSource
 from aivet.intel.store import ImportedEntity
 
 
@@ -44,6 +51,29 @@ DISCONNECT = SourceInfo(
     source_url="https://github.com/disconnectme/disconnect-tracking-protection",
     licence="CC BY-NC-SA 4.0 (non-commercial; see the repository's LICENSE)",
 )
+
+
+EXODUS = SourceInfo(
+    layer="exodus",
+    kind="exodus",
+    title="Exodus Privacy tracker list",
+    source_url="https://reports.exodus-privacy.eu.org/api/trackers",
+    licence="not stated with the API answer; see Exodus Privacy's terms (not redistributed)",
+)
+
+# Exodus names its categories in English words; the curated vocabulary is kebab-case.
+_EXODUS_CATEGORIES = {
+    "advertisement": "advertising",
+    "analytics": "analytics",
+    "crash reporting": "crash-reporting",
+    "identification": "identification",
+    "location": "location",
+    "profiling": "profiling",
+}
+# A code signature piece that is a plain package or class prefix once `\.` is read as `.`:
+# matched as a prefix, not as a regex (the dots of `com.umeng.` are meant literally).
+_PLAIN_PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\.?")
+_PLAIN_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
 
 
 def clean_domain(text: str) -> str | None:
@@ -179,3 +209,135 @@ def parse_disconnect(path: Path) -> tuple[list[ImportedEntity], str]:
     if not result:
         raise ImportError_(f"{path}: no Disconnect entities or services found")
     return result, hashlib.sha256(raw).hexdigest()
+
+
+def parse_exodus(path: Path, retrieved: str | None = None) -> list[SdkSignature]:
+    """Exodus Privacy's tracker list (`GET /api/trackers`, or an export in the same format).
+
+    Each tracker becomes a signature `exodus-<id>` whose entity is the layer's own record
+    `exodus:<id>`. Its `code_signature` (an alternation such as `com.umeng.|com.uc.crashsdk`)
+    is split into plain prefixes and the few real regular expressions; its
+    `network_signature` gives the plain domains it names (domain regexes such as
+    `.*\\.estimote\\.com` give `estimote.com`; other regexes are not used). `retrieved` is
+    the date the list was read (default: today, UTC).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImportError_(f"{path}: no such file (give the JSON of Exodus's /api/trackers)")
+    doc = _load_json(path)
+    trackers = doc.get("trackers") if isinstance(doc, dict) else None
+    if not isinstance(trackers, dict) or not trackers:
+        raise ImportError_(f"{path}: not an Exodus tracker list (no 'trackers' object)")
+    day = retrieved or datetime.now(UTC).strftime("%Y-%m-%d")
+    return [_exodus_tracker(path, str(key), body, day) for key, body in sorted(trackers.items())]
+
+
+def _exodus_tracker(path: Path, key: str, body: Any, day: str) -> SdkSignature:
+    where = f"{path}: tracker {key}"
+    if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"]:
+        raise ImportError_(f"{where}: not a tracker object with a 'name'")
+    fields = {k: body.get(k) or "" for k in ("code_signature", "network_signature", "website")}
+    if not all(isinstance(v, str) for v in fields.values()):
+        raise ImportError_(f"{where}: code_signature, network_signature and website must be text")
+    categories = body.get("categories") or []
+    if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+        raise ImportError_(f"{where}: 'categories' must be a list of names")
+    prefixes: list[str] = []
+    patterns: list[str] = []
+    for piece in split_alternation(fields["code_signature"]):
+        literal = piece.replace("\\.", ".")
+        if _PLAIN_PREFIX.fullmatch(literal):
+            prefixes.append(literal.rstrip("."))
+            continue
+        if len(piece) > MAX_PATTERN_LENGTH:
+            raise ImportError_(f"{where}: code signature piece longer than {MAX_PATTERN_LENGTH}")
+        try:
+            re.compile(piece)
+        except re.error as exc:
+            raise ImportError_(f"{where}: code signature {piece!r} is not a regex: {exc}") from None
+        patterns.append(piece)
+    domains = []
+    for piece in split_alternation(fields["network_signature"]):
+        domain = _exodus_domain(piece)
+        if domain is not None and domain not in domains:
+            domains.append(domain)
+    creation = body.get("creation_date")
+    return SdkSignature(
+        id=f"exodus-{key}",
+        name=body["name"],
+        entity=f"{EXODUS.layer}:{key}",
+        categories=tuple(
+            _EXODUS_CATEGORIES.get(c.lower(), c.lower().replace(" ", "-")) for c in categories
+        ),
+        android=tuple(dict.fromkeys(prefixes)),
+        android_patterns=tuple(dict.fromkeys(patterns)),
+        domains=tuple(domains),
+        sources=(
+            SdkSource(
+                url=EXODUS.source_url,
+                title=f"{EXODUS.title}, tracker {key} ({body['name']})",
+                retrieved=day,
+                published=str(creation) if creation else None,
+                note="Third-party data imported by the user; not checked by aivet.",
+            ),
+        ),
+        confidence="medium",
+        layer=EXODUS.layer,
+        website=fields["website"] or None,
+    )
+
+
+def _exodus_domain(piece: str) -> str | None:
+    """`alog\\.umeng\\.com` or `.*\\.estimote\\.com` → the domain; None for other regexes."""
+    text = piece.strip().removeprefix("^").removesuffix("$")
+    for lead in (".*\\.", ".*", "\\."):
+        text = text.removeprefix(lead)
+    text = text.replace("\\.", ".").replace("\\-", "-").lower()
+    if not _PLAIN_DOMAIN.fullmatch(text) or is_ip_address(text):
+        return None
+    return clean_domain(text)
+
+
+def split_alternation(text: str) -> list[str]:
+    """Top-level `|` pieces of a regex, leaving alternations inside (), [] and escapes alone."""
+    pieces: list[str] = []
+    depth = 0
+    in_class = False
+    start = 0
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif char == "|" and depth == 0:
+            pieces.append(text[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(text[start:])
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def exodus_entities(signatures: Iterable[SdkSignature]) -> list[ImportedEntity]:
+    """The layer's entities: one per tracker, claiming the domains of its network signature."""
+    out = []
+    for sig in signatures:
+        key = (sig.entity or "").partition(":")[2]
+        out.append(
+            ImportedEntity(
+                key=key,
+                name=sig.name,
+                display_name=None,
+                category=sig.categories[0] if sig.categories else None,
+                domains=sig.domains,
+            )
+        )
+    return out

@@ -10,6 +10,10 @@ layers (Tracker Radar, Disconnect) and official list updates. A layer is consult
 hosts no curated record claims, and its entities keep the layer's name in their id
 (`trackerradar:Baidu, Inc.`), source and licence, so an audit always says where a fact
 came from.
+
+SDK signatures (`sdks*.yaml`, and signatures imported from Exodus into the store) are read
+only when `Intel.sdks` is first used, so a lookup of hosts never pays for them; their text
+still counts in `snapshot_sha256`.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -31,7 +35,12 @@ from aivet.intel.names import NameIndex
 from aivet.intel.store import Layer, LocalStore, StoreError, default_store_path
 from aivet.model import Attribution, WatchlistHit
 
+if TYPE_CHECKING:  # the SDK module is imported on first use of `Intel.sdks`
+    from aivet.intel.sdks import SdkIndex
+
 CURATED = "curated"
+SDK_FILE_PREFIX = "sdks"
+"""Data files named `sdks*.yaml` hold SDK signatures, parsed lazily by `Intel.sdks`."""
 try:  # the C loader parses the bundled YAML several times faster
     _YAML_LOADER: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
@@ -144,6 +153,7 @@ class Intel:
         digest: str,
         ip_ranges: Iterable[IpRange] = (),
         store: LocalStore | None = None,
+        sdk_texts: Sequence[tuple[str, str]] = (),
     ):
         self.entities = _Entities(self)
         """Curated entities by id (iteration and len); imported ids resolve on lookup too."""
@@ -155,6 +165,8 @@ class Intel:
         self._layers: dict[str, Layer] = {}
         self._memberships: dict[str, list[tuple[Watchlist, Membership]]] = {}
         self._names = NameIndex()
+        self._sdk_texts = list(sdk_texts)
+        self._sdk_index: SdkIndex | None = None
         ip_ranges = list(ip_ranges)
         self._ip_index = IpIndex(ip_ranges)
         curated = self.entities.curated
@@ -233,8 +245,12 @@ class Intel:
         entities: list[Entity] = []
         watchlists: list[Watchlist] = []
         ranges: list[IpRange] = []
+        sdk_texts: list[tuple[str, str]] = []
         for name, text in texts:
             digest.update(name.rsplit("/", 1)[-1].encode() + b"\0" + text.encode() + b"\0")
+            if _is_sdk_file(name):
+                sdk_texts.append((name, text))
+                continue
             try:
                 doc = yaml.load(text, Loader=_YAML_LOADER) or {}
             except yaml.YAMLError as exc:
@@ -252,7 +268,7 @@ class Intel:
                 digest.update(b"store\0" + store.digest().encode())
             except StoreError as exc:
                 raise IntelError(str(exc)) from None
-        return cls(entities, watchlists, digest.hexdigest(), ranges, store)
+        return cls(entities, watchlists, digest.hexdigest(), ranges, store, sdk_texts)
 
     def _attach_store(self, store: LocalStore) -> None:
         """Index the imported layers' domains and the official-update ranges and matches."""
@@ -404,6 +420,20 @@ class Intel:
         entity = self.entities.curated.get(ip.entity_id) if ip else self.entity_for_host(host)
         if entity is None:
             return attribution
+        self._describe(attribution, entity)
+        if ip is not None:
+            attribution.sources = sorted({*attribution.sources, ip.source})
+            attribution.hosting_country = ip.country
+        return attribution
+
+    def entity_attribution(self, entity: Entity) -> Attribution:
+        """The facts `attribute` gives for a host of this entity, for a receiver known by its
+        entity rather than by a host (an SDK recognised in an app's code)."""
+        attribution = Attribution(host="", registrable_domain="")
+        self._describe(attribution, entity)
+        return attribution
+
+    def _describe(self, attribution: Attribution, entity: Entity) -> None:
         chain = self.chain(entity)
         attribution.entity_id = entity.id
         attribution.entity_name = entity.name
@@ -413,13 +443,18 @@ class Intel:
         )
         attribution.ownership_chain = [e.name for e in chain]
         attribution.watchlists = self.watchlist_hits(entity)
-        sources = {s.url for e in chain for s in e.sources}
-        if ip is not None:
-            sources.add(ip.source)
-            attribution.hosting_country = ip.country
-        attribution.sources = sorted(sources)
+        attribution.sources = sorted({s.url for e in chain for s in e.sources})
         attribution.layer = entity.layer
-        return attribution
+
+    @property
+    def sdks(self) -> SdkIndex:
+        """SDK signatures (curated, then imported ones the curated do not cover), built on
+        first use; raises `IntelError` on a malformed record or an unknown entity."""
+        if self._sdk_index is None:
+            from aivet.intel.sdks import build_index
+
+            self._sdk_index = build_index(self, self._sdk_texts)
+        return self._sdk_index
 
     def find(self, text: str) -> list[Entity]:
         """Entities by id, legal name or alias (any case, legal forms ignored)."""
@@ -483,6 +518,11 @@ class Intel:
             "list_updates": versions,
             "store": str(self.store.path) if self.store is not None else None,
         }
+
+
+def _is_sdk_file(name: str) -> bool:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return base.startswith(SDK_FILE_PREFIX) and base.endswith((".yaml", ".yml"))
 
 
 def _is_iso_date(text: str) -> bool:

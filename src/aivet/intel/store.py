@@ -1,7 +1,8 @@
 """The user's local intel: a SQLite file holding imported third-party layers and updates.
 
 Kept apart from the curated data shipped with aivet. Each imported layer records where it
-came from and under which licence; official list updates record the version fetched.
+came from and under which licence; official list updates record the version fetched. A layer
+may carry SDK signatures (Exodus), stored as JSON records that `intel.sdks` reads.
 Nothing here ever overrides a curated fact: `Intel` consults a layer only for hosts the
 curated data does not claim.
 """
@@ -37,6 +38,9 @@ CREATE TABLE IF NOT EXISTS domains (
     PRIMARY KEY (layer, domain)
 );
 CREATE INDEX IF NOT EXISTS domains_entity ON domains (layer, entity_key);
+CREATE TABLE IF NOT EXISTS sdk_signatures (
+    layer TEXT NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (layer, id)
+);
 CREATE TABLE IF NOT EXISTS lists (
     list_id TEXT PRIMARY KEY, title TEXT NOT NULL, source_url TEXT NOT NULL,
     licence TEXT NOT NULL, fetched_at TEXT NOT NULL, sha256 TEXT NOT NULL, parties INTEGER NOT NULL
@@ -162,17 +166,29 @@ class LocalStore:
 
     # --- imported layers ---------------------------------------------------------------
 
-    def replace_layer(self, layer: Layer, entities: Iterable[ImportedEntity]) -> Layer:
-        """Store a layer, replacing any earlier import of the same name."""
+    def replace_layer(
+        self,
+        layer: Layer,
+        entities: Iterable[ImportedEntity],
+        sdk_signatures: Iterable[tuple[str, str]] = (),
+    ) -> Layer:
+        """Store a layer, replacing any earlier import of the same name.
+
+        `sdk_signatures`: (id, JSON record) pairs, written in the same transaction.
+        """
         with self._tx() as conn:
             seq_row = conn.execute(
                 "SELECT seq FROM layers WHERE name = ?", (layer.name,)
             ).fetchone()
             if seq_row is None:
                 seq_row = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM layers").fetchone()
-            for table in ("entities", "domains"):
+            for table in ("entities", "domains", "sdk_signatures"):
                 conn.execute(f"DELETE FROM {table} WHERE layer = ?", (layer.name,))
             conn.execute("DELETE FROM layers WHERE name = ?", (layer.name,))
+            conn.executemany(
+                "INSERT OR REPLACE INTO sdk_signatures VALUES (?, ?, ?)",
+                [(layer.name, sig_id, record) for sig_id, record in sdk_signatures],
+            )
             n_entities = n_domains = 0
             for entity in entities:
                 conn.execute(
@@ -204,7 +220,7 @@ class LocalStore:
 
     def remove_layer(self, name: str) -> bool:
         with self._tx() as conn:
-            for table in ("entities", "domains", "ip_ranges"):
+            for table in ("entities", "domains", "ip_ranges", "sdk_signatures"):
                 conn.execute(f"DELETE FROM {table} WHERE layer = ?", (name,))
             return conn.execute("DELETE FROM layers WHERE name = ?", (name,)).rowcount > 0
 
@@ -225,6 +241,14 @@ class LocalStore:
         return conn.execute(
             "SELECT d.domain, d.layer, d.entity_key FROM domains d"
             " JOIN layers l ON l.name = d.layer ORDER BY l.seq"
+        ).fetchall()
+
+    def sdk_signatures(self) -> list[tuple[str, str]]:
+        """(layer, JSON record) of every imported SDK signature, earliest import first."""
+        conn = self._connect()
+        return conn.execute(
+            "SELECT s.layer, s.record FROM sdk_signatures s"
+            " JOIN layers l ON l.name = s.layer ORDER BY l.seq, s.id"
         ).fetchall()
 
     def entity(self, layer: str, key: str) -> ImportedEntity | None:
