@@ -153,6 +153,10 @@ def render_html(
         from aivet.report.exposure import render_exposure_html
 
         return render_exposure_html(audit)
+    if audit.kind == "app" and audit.app is not None:
+        from aivet.report.app import render_app_html
+
+        return render_app_html(audit)
     if audit.kind == "model":
         from aivet.report.model_audit import render_model_html
 

@@ -9,13 +9,15 @@ audited host its own analysis category.
 
 A web audit has no source file: results point at the audited URL unless a
 repository file is named (`location_uri`, e.g. the file listing approved
-services), and name the receiving host as a logical location.
+services), and name the receiving host as a logical location. An app audit's
+results point at the archive entries they were read from (`classes2.dex`,
+`res/xml/nsc.xml`), with the place inside each entry as the location's message.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from aivet.model import Audit, Finding
 from aivet.report import clean_text, sorted_findings
@@ -48,6 +50,24 @@ def _hosts(finding: Finding) -> list[str]:
         elif isinstance(value, list | tuple):
             hosts.extend(str(v) for v in value if isinstance(v, str) and v)
     return list(dict.fromkeys(hosts))
+
+
+def _app_entry_locations(finding: Finding, logical: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """One location per archive entry the finding was read from; empty when it names none."""
+    locations: list[dict[str, Any]] = []
+    for ref in finding.evidence:
+        if ref.kind != "app-entry" or not ref.ref:
+            continue
+        # Entry names come from the archive (hostile, any characters): percent-encoded they
+        # make a relative URI reference, as SARIF requires, and cannot read as a scheme.
+        location: dict[str, Any] = {
+            "physicalLocation": {"artifactLocation": {"uri": quote(clean_text(ref.ref, 1000))}},
+            "logicalLocations": logical,
+        }
+        if ref.detail:
+            location["message"] = {"text": clean_text(ref.detail, 500)}
+        locations.append(location)
+    return locations
 
 
 def _rule(finding: Finding) -> dict[str, Any]:
@@ -94,18 +114,22 @@ def audit_to_sarif(audit: Audit, *, location_uri: str | None = None) -> dict[str
         logical = [{"name": clean_text(h, 253), "kind": "resource"} for h in _hosts(finding)] or [
             {"name": clean_text(host, 253), "kind": "resource"}
         ]
+        # A repository file named by the caller wins: that is where its dashboard looks.
+        locations = _app_entry_locations(finding, logical) if location_uri is None else []
+        if not locations:
+            locations = [
+                {
+                    "physicalLocation": {"artifactLocation": {"uri": clean_text(uri, 2000)}},
+                    "logicalLocations": logical,
+                }
+            ]
         results.append(
             {
                 "ruleId": finding.rule,
                 "ruleIndex": index[finding.rule],
                 "level": LEVEL.get(finding.severity, "note"),
                 "message": {"text": message},
-                "locations": [
-                    {
-                        "physicalLocation": {"artifactLocation": {"uri": clean_text(uri, 2000)}},
-                        "logicalLocations": logical,
-                    }
-                ],
+                "locations": locations,
                 "partialFingerprints": {"aivetFindingId/v1": finding.id},
                 "properties": {
                     "aivet-severity": finding.severity,

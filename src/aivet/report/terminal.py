@@ -228,6 +228,11 @@ def render_terminal(audit: Audit, console: Console) -> None:
 
         render_exposure_terminal(audit, console)
         return
+    if audit.kind == "app" and audit.app is not None:
+        from aivet.report.app import render_app_terminal
+
+        render_app_terminal(audit, console)
+        return
     if audit.kind == "model":
         from aivet.report.model_audit import render_model_terminal
 
