@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup browser system node demo test pytest lint bench clean
+.PHONY: setup browser system node demo test pytest lint bench bench-apks clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/bench_web.py
+
+# Real APKs for bench/bench_app.py (airtest's and pocoui's, from PyPI).
+bench-apks: setup
+	$(BIN)/python bench/fetch_apks.py
 
 clean:
 	rm -rf $(VENV) audits .pytest_cache .mypy_cache .ruff_cache

@@ -117,6 +117,8 @@ class AndroidManifestFacts:
     network_security_config: NetworkSecurityConfig | None = None
     manifest_sha256: str | None = None
     """Blob of the decoded manifest XML (evidence)."""
+    problems: list[str] = field(default_factory=list)
+    """What could not be read or looked tampered (garbled binary XML, unresolved references)."""
 
 
 @dataclass
@@ -262,6 +264,9 @@ class SecretHit:
     sha256: str
     entropy: float
     location: Location
+    """The first place it was seen."""
+    occurrences: int = 1
+    """How many times the same value (same kind) was seen in the app."""
 
 
 @dataclass

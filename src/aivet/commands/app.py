@@ -1,4 +1,4 @@
-"""`aivet app FILE`: what an Android or iOS build carries, where it sends data, how it protects it."""
+"""`aivet app FILE`: what an Android or iOS build carries, where it sends data, how it guards it."""
 
 from __future__ import annotations
 

@@ -99,7 +99,9 @@ def _reanalyze_app(store: Store, record: AuditRecord, intel: Intel) -> tuple[Aud
     except ValueError as exc:
         raise StoreError(f"audit {record.audit_id}: {exc}") from None
     if not store.has_blob(sample.sha256):
-        raise StoreError(f"audit {record.audit_id}: its app file blob {sample.sha256[:12]} is missing")
+        raise StoreError(
+            f"audit {record.audit_id}: its app file blob {sample.sha256[:12]} is missing"
+        )
     evidence_items = [a for a in manifest_artifacts(store.manifest(record)) if a.kind != "audit"]
     audit_id = new_audit_id(record.kind)
     run = store.begin(

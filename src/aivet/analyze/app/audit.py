@@ -31,14 +31,13 @@ from aivet.app_record import (
     CryptoUse,
     Indicator,
     Location,
-    SdkHit,
     SecretHit,
     StorageWrite,
 )
 from aivet.evidence import Artifact
-from aivet.exposure_session import HostOwner
 from aivet.intel.domains import registrable_domain
 from aivet.intel.kb import Intel
+from aivet.intel.sdks import sdk_hit
 from aivet.model import SCHEMA_VERSION, Audit, IntelInfo, ToolInfo
 
 DEX_NAME = re.compile(r"^classes\d*\.dex$")
@@ -110,29 +109,6 @@ class _Deadline:
         return time.monotonic() > self.ends
 
 
-def owner_of_entity(intel: Intel, entity_id: str | None) -> HostOwner | None:
-    """Who makes an SDK, from the intel entity its signature names."""
-    if entity_id is None or entity_id not in intel.entities:
-        return None
-    entity = intel.entities[entity_id]
-    chain = intel.chain(entity)
-    return HostOwner(
-        entity_id=entity.id,
-        entity_name=entity.name,
-        country=entity.country,
-        state_owned=next((e.state_owned for e in chain if e.state_owned is not None), None),
-        ownership_chain=[e.name for e in chain],
-        watchlists=[f"{h.list_name} ({h.authority})" for h in intel.watchlist_hits(entity)],
-        sources=sorted({s.url for e in chain for s in e.sources}),
-    )
-
-
-def _entity_domains(intel: Intel, entity_id: str | None) -> list[str]:
-    if entity_id is None or entity_id not in intel.entities:
-        return []
-    return sorted(intel.entities[entity_id].domains)[:10]
-
-
 def first_party_domains(identifier: str) -> set[str]:
     """Registrable domains an app id names: com.deepseek.chat → deepseek.com (reversed DNS)."""
     parts = [p for p in identifier.lower().split(".") if p]
@@ -176,7 +152,9 @@ def analyze_app(
     with archive:
         names = set(archive.names)
         if "AndroidManifest.xml" in names:
-            report, derived, collected = _analyze_android(sample, archive, app_path, intel, deadline)
+            report, derived, collected = _analyze_android(
+                sample, archive, app_path, intel, deadline
+            )
         elif any(n.startswith("Payload/") and ".app/" in n for n in names):
             report, derived, collected = _analyze_ios(sample, archive, intel, deadline)
         else:
@@ -243,7 +221,9 @@ def _scan_strings(
         known.occurrences += endpoint.occurrences
         known.cleartext = known.cleartext or endpoint.cleartext
     for secret in find_secrets(batch):
-        collected.secrets.setdefault((secret.kind, secret.sha256), secret)
+        known_secret = collected.secrets.setdefault((secret.kind, secret.sha256), secret)
+        if known_secret is not secret:
+            known_secret.occurrences += secret.occurrences
 
 
 def _text_entries(archive: AppArchive, pattern: re.Pattern[str]) -> Iterator[tuple[str, bytes]]:
@@ -311,8 +291,7 @@ def _analyze_android(
         _scan_strings(((s, where) for s in dex.strings), intel, is_first_party, collected)
         if name in hidden_dex:
             collected.indicators.append(
-                Indicator("packer", f"dex file outside the standard names: {name}",
-                          Location(name))  # fmt: skip
+                Indicator("packer", f"dex file outside the standard names: {name}", Location(name))
             )
     collected.timings_ms["dex"] = _ms(step)
 
@@ -339,19 +318,7 @@ def _analyze_android(
     collected.timings_ms["resources_and_native"] = _ms(step)
 
     step = time.perf_counter()
-    sdks = [
-        SdkHit(
-            sdk_id=m.signature.id,
-            name=m.signature.name,
-            categories=list(m.signature.categories),
-            owner=owner_of_entity(intel, m.signature.entity),
-            matched=list(m.matched),
-            classes=m.classes,
-            sources=list(m.signature.source_urls),
-            domains=_entity_domains(intel, m.signature.entity),
-        )
-        for m in intel.sdks.match_android(class_names)
-    ]
+    sdks = [sdk_hit(m, intel) for m in intel.sdks.match_android(class_names)]
     collected.timings_ms["sdks"] = _ms(step)
     report = AppReport(
         platform="android",
@@ -413,19 +380,7 @@ def _analyze_ios(
     is_first_party = _first_party_test(facts.bundle_id, intel)
     _scan_strings(scan.strings, intel, is_first_party, collected)
     collected.timings_ms["strings"] = _ms(step)
-    sdks = [
-        SdkHit(
-            sdk_id=m.signature.id,
-            name=m.signature.name,
-            categories=list(m.signature.categories),
-            owner=owner_of_entity(intel, m.signature.entity),
-            matched=list(m.matched),
-            classes=m.classes,
-            sources=list(m.signature.source_urls),
-            domains=_entity_domains(intel, m.signature.entity),
-        )
-        for m in intel.sdks.match_ios(facts.frameworks, scan.objc_classes)
-    ]
+    sdks = [sdk_hit(m, intel) for m in intel.sdks.match_ios(facts.frameworks, scan.objc_classes)]
     report = AppReport(
         platform="ios",
         file_name=sample.file_name,

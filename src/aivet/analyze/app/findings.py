@@ -93,25 +93,32 @@ def _transport(report: AppReport) -> list[Finding]:
         if ats.allows_arbitrary_loads:
             out.append(
                 _finding(
-                    "app.ats-disabled", report.identifier, category="transport", severity="high",
+                    "app.ats-disabled",
+                    report.identifier,
+                    category="transport",
+                    severity="high",
                     title="App Transport Security disabled for every connection",
                     explanation="Info.plist sets NSAllowsArbitraryLoads: the app may connect "
                     "over plain HTTP and with weak TLS to any server, so what it sends can be "
                     "read and changed on the network.",
-                    locations=plist, data={"setting": "NSAllowsArbitraryLoads"},
-                )  # fmt: skip
+                    locations=plist,
+                    data={"setting": "NSAllowsArbitraryLoads"},
+                )
             )
         insecure = [e.domain for e in ats.exceptions if e.allows_insecure_http]
         if insecure:
             out.append(
                 _finding(
-                    "app.ats-insecure-exception", ",".join(insecure), category="transport",
+                    "app.ats-insecure-exception",
+                    ",".join(insecure),
+                    category="transport",
                     severity="medium",
                     title=f"App Transport Security allows plain HTTP to {len(insecure)} domain(s)",
                     explanation="NSExceptionDomains allow insecure HTTP loads for: "
                     f"{', '.join(insecure)}.",
-                    locations=plist, data={"domains": insecure},
-                )  # fmt: skip
+                    locations=plist,
+                    data={"domains": insecure},
+                )
             )
     if report.android is not None:
         manifest = report.android.manifest
@@ -129,44 +136,58 @@ def _transport(report: AppReport) -> list[Finding]:
             locations = [Location(nsc.file, "base-config")] if nsc else where
             out.append(
                 _finding(
-                    "app.cleartext-traffic-allowed", report.identifier, category="transport",
-                    severity="high", title="Cleartext HTTP allowed to every server",
+                    "app.cleartext-traffic-allowed",
+                    report.identifier,
+                    category="transport",
+                    severity="high",
+                    title="Cleartext HTTP allowed to every server",
                     explanation=f"The app permits unencrypted connections ({source}): what it "
                     "sends over HTTP can be read and changed on the network.",
-                    locations=locations, data={"scope": "global", "source": source},
-                )  # fmt: skip
+                    locations=locations,
+                    data={"scope": "global", "source": source},
+                )
             )
         elif nsc is not None and nsc.cleartext_domains:
             out.append(
                 _finding(
-                    "app.cleartext-traffic-allowed", ",".join(nsc.cleartext_domains),
-                    category="transport", severity="medium",
+                    "app.cleartext-traffic-allowed",
+                    ",".join(nsc.cleartext_domains),
+                    category="transport",
+                    severity="medium",
                     title=f"Cleartext HTTP allowed to {len(nsc.cleartext_domains)} domain(s)",
                     explanation="The network security config permits unencrypted connections "
                     f"to: {', '.join(nsc.cleartext_domains)}.",
                     locations=[Location(nsc.file, "domain-config")],
                     data={"scope": "domains", "domains": list(nsc.cleartext_domains)},
-                )  # fmt: skip
+                )
             )
-        elif manifest.uses_cleartext_traffic is None and nsc is None and (
-            manifest.target_sdk is not None and manifest.target_sdk < 28
+        elif (
+            manifest.uses_cleartext_traffic is None
+            and nsc is None
+            and (manifest.target_sdk is not None and manifest.target_sdk < 28)
         ):
             out.append(
                 _finding(
-                    "app.cleartext-traffic-allowed", report.identifier, category="transport",
-                    severity="medium", confidence="medium",
+                    "app.cleartext-traffic-allowed",
+                    report.identifier,
+                    category="transport",
+                    severity="medium",
+                    confidence="medium",
                     title="Cleartext HTTP allowed by default (targets an API level below 28)",
                     explanation=f"targetSdkVersion {manifest.target_sdk} keeps the old default "
                     "that permits unencrypted connections to every server.",
-                    locations=where, data={"scope": "default"},
-                )  # fmt: skip
+                    locations=where,
+                    data={"scope": "default"},
+                )
             )
         if nsc is not None:
             trusting = [s for s in nsc.user_trust_anchors if s != "debug-overrides"]
             if trusting:
                 out.append(
                     _finding(
-                        "app.user-ca-trusted", ",".join(trusting), category="transport",
+                        "app.user-ca-trusted",
+                        ",".join(trusting),
+                        category="transport",
                         severity="medium",
                         title="Trusts certificate authorities the user installs",
                         explanation="The network security config trusts user-added CAs "
@@ -174,7 +195,7 @@ def _transport(report: AppReport) -> list[Finding]:
                         "(MDM, malware, a captive portal) can read the app's TLS traffic.",
                         locations=[Location(nsc.file, "trust-anchors")],
                         data={"scopes": trusting},
-                    )  # fmt: skip
+                    )
                 )
     return out
 
@@ -193,7 +214,9 @@ def _endpoints(report: AppReport) -> list[Finding]:
         if owner is not None and owner.watchlists:
             out.append(
                 _finding(
-                    "app.watchlisted-endpoint", endpoint.host, category="jurisdiction",
+                    "app.watchlisted-endpoint",
+                    endpoint.host,
+                    category="jurisdiction",
                     severity="high",
                     title=f"Code addresses {endpoint.host} ({owner.entity_name}), on a watchlist",
                     explanation=f"The app contains {len(endpoint.urls) or 1} address(es) of "
@@ -201,24 +224,31 @@ def _endpoints(report: AppReport) -> list[Finding]:
                     f"listed on: {'; '.join(owner.watchlists)}. Static analysis shows the app "
                     "can send data there, not that it does.",
                     locations=endpoint.locations,
-                    data={"host": endpoint.host, "entity": owner.entity_name,
-                          "entity_id": owner.entity_id, "urls": endpoint.urls[:10],
-                          "watchlists": owner.watchlists},
-                )  # fmt: skip
+                    data={
+                        "host": endpoint.host,
+                        "entity": owner.entity_name,
+                        "entity_id": owner.entity_id,
+                        "urls": endpoint.urls[:10],
+                        "watchlists": owner.watchlists,
+                    },
+                )
             )
         if endpoint.cleartext:
             plain = [u for u in endpoint.urls if u.startswith(("http://", "ws://"))]
             out.append(
                 _finding(
-                    "app.cleartext-endpoint", endpoint.host, category="transport",
-                    severity="medium", confidence="medium",
+                    "app.cleartext-endpoint",
+                    endpoint.host,
+                    category="transport",
+                    severity="medium",
+                    confidence="medium",
                     title=f"Cleartext address for {endpoint.host}",
                     explanation="The app contains plain-HTTP addresses: "
                     f"{', '.join(plain[:3]) or endpoint.host}. Anything sent there travels "
                     "unencrypted.",
                     locations=endpoint.locations,
                     data={"host": endpoint.host, "urls": plain[:10]},
-                )  # fmt: skip
+                )
             )
     return out
 
@@ -238,28 +268,53 @@ def _sdks(report: AppReport) -> list[Finding]:
         if owner is not None and owner.watchlists:
             out.append(
                 _finding(
-                    "app.watchlisted-sdk", sdk.sdk_id, category="jurisdiction", severity="high",
+                    "app.watchlisted-sdk",
+                    sdk.sdk_id,
+                    category="jurisdiction",
+                    severity="high",
                     title=f"Embeds {sdk.name} by {who}, on a watchlist",
                     explanation=f"{sdk.classes} class(es) under {', '.join(sdk.matched)} belong "
                     f"to {sdk.name}, made by {who}, which is listed on: "
                     f"{'; '.join(owner.watchlists)}.",
-                    locations=locations, data={**data, "watchlists": owner.watchlists},
-                )  # fmt: skip
+                    locations=locations,
+                    data={**data, "watchlists": owner.watchlists},
+                )
             )
         else:
             out.append(
                 _finding(
-                    "app.sdk", sdk.sdk_id, category="third-party", severity="info",
+                    "app.sdk",
+                    sdk.sdk_id,
+                    category="third-party",
+                    severity="info",
                     title=f"Embeds {sdk.name} ({', '.join(sdk.categories) or 'SDK'}) by {who}",
                     explanation=f"{sdk.classes} class(es) under {', '.join(sdk.matched)}.",
-                    locations=locations, data=data,
-                )  # fmt: skip
+                    locations=locations,
+                    data=data,
+                )
             )
     return out
 
 
 def _crypto_name(use: CryptoUse) -> str:
     return f"{use.algorithm}{'/' + use.mode if use.mode else ''}"
+
+
+NOT_BLOCK_CIPHERS = frozenset({"RC4", "RSA", "EC", "ECIES"})
+"""Stream and public-key ciphers: ECB and IVs mean nothing for them ("RSA/ECB/…" is a name)."""
+
+
+def ecb_mode(use: CryptoUse) -> bool:
+    """ECB written, or a JCE block cipher transformation with no mode (the default is ECB).
+
+    Only a real `Cipher.getInstance` transformation ("AES", "DESede") counts as defaulting:
+    a key spec or key factory (written with parentheses) says nothing about the mode."""
+    if use.algorithm in NOT_BLOCK_CIPHERS:
+        return False
+    if use.mode == "ECB":
+        return True
+    written = use.transformation
+    return use.mode is None and "/" not in written and "(" not in written and " " not in written
 
 
 def _crypto(report: AppReport) -> list[Finding]:
@@ -273,46 +328,63 @@ def _crypto(report: AppReport) -> list[Finding]:
         if use.algorithm in WEAK_CIPHERS:
             out.append(
                 _finding(
-                    "app.weak-cipher", key, category="crypto", severity="high",
+                    "app.weak-cipher",
+                    key,
+                    category="crypto",
+                    severity="high",
                     title=f"Weak cipher {use.algorithm} ({use.transformation})",
                     explanation=f"{use.algorithm} is broken or has a 64-bit block (Sweet32); "
                     "what it protects can be recovered.",
-                    locations=[use.location], data=data,
-                )  # fmt: skip
+                    locations=[use.location],
+                    data=data,
+                )
             )
-        ecb = use.mode == "ECB" or (use.mode is None and use.transformation.find("/") < 0
-                                    and not use.transformation.startswith("CCCrypt"))  # fmt: skip
-        if ecb and use.algorithm not in ("RC4",):
+        if ecb_mode(use):
             out.append(
                 _finding(
-                    "app.ecb-mode", key, category="crypto", severity="medium",
+                    "app.ecb-mode",
+                    key,
+                    category="crypto",
+                    severity="medium",
                     title=f"ECB mode ({_crypto_name(use)})",
                     explanation="ECB encrypts equal blocks to equal ciphertext, so patterns in "
                     "the data show through"
-                    + (" (Java's default when no mode is named)." if use.mode is None else "."),
-                    locations=[use.location], data=data,
-                )  # fmt: skip
+                    + (" (the default when no mode is named)." if use.mode is None else "."),
+                    locations=[use.location],
+                    data=data,
+                )
             )
         if use.key_source == "literal":
             out.append(
                 _finding(
-                    "app.hardcoded-key", key, category="crypto", severity="high",
+                    "app.hardcoded-key",
+                    key,
+                    category="crypto",
+                    severity="high",
                     title=f"Hard-coded {use.algorithm} key {use.key_preview or ''}".rstrip(),
                     explanation="The key is a literal in the app: anyone with the app can "
                     "decrypt (and forge) what it protects.",
                     locations=[use.location],
                     data={**data, "key_preview": use.key_preview, "key_sha256": use.key_sha256},
-                )  # fmt: skip
+                )
             )
-        if use.iv_source in ("zero", "literal", "none") and not ecb and use.algorithm != "RC4":
+        if (
+            use.iv_source in ("zero", "literal", "none")
+            and use.algorithm not in NOT_BLOCK_CIPHERS
+            and use.mode not in (None, "ECB")
+        ):
             out.append(
                 _finding(
-                    "app.static-iv", key, category="crypto", severity="medium",
+                    "app.static-iv",
+                    key,
+                    category="crypto",
+                    severity="medium",
                     title=f"Fixed IV ({use.iv_source}) for {_crypto_name(use)}",
                     explanation="The same IV is used for every message, so equal plaintexts "
                     "give equal ciphertexts and CBC/CTR lose their protection.",
-                    locations=[use.location], data=data,
-                )  # fmt: skip
+                    locations=[use.location],
+                    data=data,
+                )
             )
     return out
 
@@ -323,14 +395,17 @@ def _secrets(report: AppReport) -> list[Finding]:
         severity, confidence = _SECRET_SEVERITY.get(secret.kind, ("medium", "medium"))
         out.append(
             _finding(
-                "app.hardcoded-secret", f"{secret.kind}:{secret.sha256}", category="secrets",
-                severity=severity, confidence=confidence,
+                "app.hardcoded-secret",
+                f"{secret.kind}:{secret.sha256}",
+                category="secrets",
+                severity=severity,
+                confidence=confidence,
                 title=f"Embedded {secret.kind} {secret.preview}",
                 explanation=f"A {secret.kind} is written in the app (masked here; SHA-256 "
                 f"{secret.sha256[:16]}…): anyone with the app can use it.",
                 locations=[secret.location],
                 data={"kind": secret.kind, "sha256": secret.sha256, "entropy": secret.entropy},
-            )  # fmt: skip
+            )
         )
     return out
 
@@ -344,14 +419,17 @@ def _storage(report: AppReport) -> list[Finding]:
     for (store, key), locations in sorted(by_key.items()):
         out.append(
             _finding(
-                "app.credential-storage", f"{store}:{key}", category="storage",
+                "app.credential-storage",
+                f"{store}:{key}",
+                category="storage",
                 severity="medium",
                 title=f"Credential '{key}' kept in {store}",
                 explanation=f"The code writes a value named '{key}' to {store}, which is "
                 "neither encrypted nor in the Keychain/Keystore: it sits in the app's files "
                 "and device backups.",
-                locations=locations, data={"store": store, "key": key},
-            )  # fmt: skip
+                locations=locations,
+                data={"store": store, "key": key},
+            )
         )
     return out
 
@@ -365,22 +443,28 @@ def _android_build(report: AppReport) -> list[Finding]:
     if manifest.debuggable:
         out.append(
             _finding(
-                "app.debuggable", manifest.package, category="configuration", severity="high",
+                "app.debuggable",
+                manifest.package,
+                category="configuration",
+                severity="high",
                 title="Release build is debuggable",
                 explanation="android:debuggable lets anyone with USB access attach a debugger "
                 "and read or change the app's memory, keys and data.",
                 locations=where,
-            )  # fmt: skip
+            )
         )
     if manifest.allow_backup:
         out.append(
             _finding(
-                "app.backup-allowed", manifest.package, category="storage", severity="low",
+                "app.backup-allowed",
+                manifest.package,
+                category="storage",
+                severity="low",
                 title="App data included in device backups",
                 explanation="android:allowBackup (the default when not written) lets adb "
                 "backup and cloud backups copy the app's private files, tokens included.",
                 locations=where,
-            )  # fmt: skip
+            )
         )
     for component in manifest.components:
         if not component.exported or component.permission:
@@ -389,60 +473,77 @@ def _android_build(report: AppReport) -> list[Finding]:
             continue
         out.append(
             _finding(
-                "app.exported-component", f"{component.kind}:{component.name}",
-                category="configuration", severity="medium" if component.kind != "activity"
-                else "low",
+                "app.exported-component",
+                f"{component.kind}:{component.name}",
+                category="configuration",
+                severity="medium" if component.kind != "activity" else "low",
                 title=f"Exported {component.kind} {component.name} without a permission",
                 explanation=f"Any app on the device can start or call this {component.kind}"
                 + (f" (actions: {', '.join(component.actions[:5])})" if component.actions else "")
                 + ".",
                 locations=[Location("AndroidManifest.xml", f"{component.kind} {component.name}")],
-                data={"kind": component.kind, "name": component.name,
-                      "explicit": component.explicit, "actions": component.actions},
-            )  # fmt: skip
+                data={
+                    "kind": component.kind,
+                    "name": component.name,
+                    "explicit": component.explicit,
+                    "actions": component.actions,
+                },
+            )
         )
     dangerous = [p.name for p in manifest.permissions if p.protection_level == "dangerous"]
     if dangerous:
         out.append(
             _finding(
-                "app.dangerous-permissions", manifest.package, category="permissions",
+                "app.dangerous-permissions",
+                manifest.package,
+                category="permissions",
                 severity="info",
                 title=f"Asks for {len(dangerous)} dangerous permission(s)",
                 explanation="Permissions the user must grant: " + ", ".join(dangerous) + ".",
                 locations=[Location("AndroidManifest.xml", "uses-permission")],
                 data={"permissions": dangerous},
-            )  # fmt: skip
+            )
         )
     signing = report.android.signing
     for cert in signing.certificates:
         if cert.debug:
             out.append(
                 _finding(
-                    "app.debug-certificate", cert.sha256, category="integrity", severity="high",
+                    "app.debug-certificate",
+                    cert.sha256,
+                    category="integrity",
+                    severity="high",
                     title="Signed with a debug certificate",
                     explanation=f"The signing certificate ({cert.subject}) is a debug or test "
                     "key, whose private key is widely known: anyone can sign an update.",
                     locations=[Location("META-INF/", "signing certificate")],
                     data={"certificate_sha256": cert.sha256, "subject": cert.subject},
-                )  # fmt: skip
+                )
             )
     if not signing.schemes:
         out.append(
             _finding(
-                "app.unsigned", manifest.package, category="integrity", severity="high",
-                title="Not signed", explanation="No v1 signature and no APK Signing Block: "
+                "app.unsigned",
+                manifest.package,
+                category="integrity",
+                severity="high",
+                title="Not signed",
+                explanation="No v1 signature and no APK Signing Block: "
                 "this file cannot be installed as it is, and says nothing about its author.",
-            )  # fmt: skip
+            )
         )
     elif signing.schemes == ["v1"]:
         out.append(
             _finding(
-                "app.v1-signature-only", manifest.package, category="integrity",
-                severity="medium", title="Signed with the v1 (JAR) scheme only",
-                explanation="Without a v2+ signature, Android 5.0–8.0 devices accept code "
+                "app.v1-signature-only",
+                manifest.package,
+                category="integrity",
+                severity="medium",
+                title="Signed with the v1 (JAR) scheme only",
+                explanation="Without a v2+ signature, Android 5.0-8.0 devices accept code "
                 "injected into the APK (Janus, CVE-2017-13156).",
                 locations=[Location("META-INF/", "v1 signature")],
-            )  # fmt: skip
+            )
         )
     return out
 
@@ -452,14 +553,17 @@ def _integrity(report: AppReport) -> list[Finding]:
     if report.archive.anomalies:
         out.append(
             _finding(
-                "app.archive-tampered", report.file_sha256, category="integrity",
-                severity="medium", confidence="medium",
+                "app.archive-tampered",
+                report.file_sha256,
+                category="integrity",
+                severity="medium",
+                confidence="medium",
                 title=f"Archive structure tampered or damaged ({len(report.archive.anomalies)})",
                 explanation="The ZIP container has irregularities that analysis tools and "
                 "the installer read differently, a technique to hide code: "
                 + "; ".join(report.archive.anomalies[:5]),
                 data={"anomalies": report.archive.anomalies[:50]},
-            )  # fmt: skip
+            )
         )
     by_kind: dict[str, list[Location]] = {}
     details: dict[str, list[str]] = {}
@@ -472,13 +576,17 @@ def _integrity(report: AppReport) -> list[Finding]:
         shown = list(dict.fromkeys(details[kind]))
         out.append(
             _finding(
-                f"app.{kind}" if kind == "packer" else "app.anti-analysis", kind,
-                category="anti-analysis", severity=_INDICATOR_SEVERITY.get(kind, "low"),
+                f"app.{kind}" if kind == "packer" else "app.anti-analysis",
+                kind,
+                category="anti-analysis",
+                severity=_INDICATOR_SEVERITY.get(kind, "low"),
                 confidence="medium",
                 title=f"{kind.replace('-', ' ').capitalize()} code ({len(locations)} place(s))",
                 explanation="The app checks for or hides from inspection: "
-                + "; ".join(shown[:5]) + ".",
-                locations=locations, data={"kind": kind, "details": shown[:20]},
-            )  # fmt: skip
+                + "; ".join(shown[:5])
+                + ".",
+                locations=locations,
+                data={"kind": kind, "details": shown[:20]},
+            )
         )
     return out
