@@ -214,3 +214,30 @@ def test_cli_help_lists_the_app_verb(capsys: pytest.CaptureFixture[str]) -> None
     out = capsys.readouterr().out
     assert "APK" in out and "--time-limit" in out
     json.dumps(out)
+
+
+def test_reference_ipa_shows_what_nowsecure_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.support.app_samples import IOS_3DES_KEY, reference_ipa
+
+    ipa = reference_ipa(tmp_path / "DemoSeek.ipa")
+    out = tmp_path / "out"
+    assert main(["app", str(ipa), "--out", str(out), "--store", str(tmp_path / "s")]) == 0
+    printed = capsys.readouterr().out
+    assert "app.ats-disabled" in printed
+    audit = load_audit(out / "audit.json")
+    report = audit.app
+    assert report is not None and report.platform == "ios" and report.ios is not None
+    assert report.identifier == "ai.demoseek.chat" and report.ios.ats.allows_arbitrary_loads
+    rules = _rules(audit)
+    assert {"app.ats-disabled", "app.weak-cipher", "app.hardcoded-key", "app.static-iv",
+            "app.credential-storage", "app.cleartext-endpoint"} <= set(rules)  # fmt: skip
+    (des,) = [c for c in report.crypto if c.algorithm == "3DES"]
+    assert des.key_source == "literal" and des.iv_source in ("zero", "none") and des.mode == "CBC"
+    assert des.location.file == "Payload/DemoSeek.app/DemoSeek"
+    assert IOS_3DES_KEY not in (out / "audit.json").read_text(encoding="utf-8")
+    assert {"log.demoseek.ai", "gator.volces.com"} <= {e.host for e in report.endpoints}
+    assert main(["verdict", str(out), "--policy", "strict-government"]) == 20
+    verdict = capsys.readouterr().out
+    assert "app-transport" in verdict and "app-crypto-and-secrets" in verdict

@@ -203,6 +203,9 @@ class IosFacts:
     binaries: list[MachOFacts] = field(default_factory=list)
     info_plist_sha256: str | None = None
     """Blob of Info.plist as XML (evidence; a binary plist is stored converted)."""
+    notes: list[str] = field(default_factory=list)
+    """Where iOS applies a setting differently than written (e.g. NSAllowsArbitraryLoads is
+    ignored when NSAllowsArbitraryLoadsInWebContent is present)."""
 
 
 @dataclass

@@ -10,6 +10,8 @@ Static analysis shows what the code can do, never what it did: the reports say s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -19,6 +21,9 @@ from aivet.app_record import AppEndpoint, AppReport, Component, SdkHit
 from aivet.exposure_session import HostOwner
 from aivet.model import SEVERITY_ORDER, Audit, Finding
 from aivet.report import Tone, clean_text, format_bytes, plural, sorted_findings
+
+if TYPE_CHECKING:
+    from aivet.report.html import Custody
 
 _SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -232,7 +237,7 @@ def _findings(console: Console, audit: Audit) -> None:
             console.print(_t(f"         at {place(first.ref, first.detail)}{extra}", "dim", 200))
 
 
-def render_app_html(audit: Audit) -> str:
+def render_app_html(audit: Audit, *, custody: Custody | None = None) -> str:
     from aivet.report.html import _environment
 
     report = audit.app
@@ -251,6 +256,7 @@ def render_app_html(audit: Audit) -> str:
         platform_name=_PLATFORM_NAMES[report.platform],
         place=place,
         open_to_all=open_to_all,
+        custody=custody,
         **_android_rows(report),
     )
 

@@ -156,7 +156,7 @@ def render_html(
     if audit.kind == "app" and audit.app is not None:
         from aivet.report.app import render_app_html
 
-        return render_app_html(audit)
+        return render_app_html(audit, custody=custody)
     if audit.kind == "model":
         from aivet.report.model_audit import render_model_html
 

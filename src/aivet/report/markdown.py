@@ -9,10 +9,13 @@ characters.
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from aivet.analyze.diff import AuditDiff
 from aivet.model import Audit
 from aivet.report import (
+    Headline,
+    Tone,
     canary_leaks,
     clean_text,
     format_bytes,
@@ -42,8 +45,24 @@ def code(value: object, limit: int | None = 200) -> str:
     return f"`{text}`"
 
 
+def _section_headline(audit: Audit) -> Headline | None:
+    """The headline of an audit kind that has no browser session (app, exposure)."""
+    if audit.kind == "app" and audit.app is not None:
+        from aivet.report.app import headline as app_headline
+
+        text, tone = app_headline(audit)
+    elif audit.kind == "exposure" and audit.exposure is not None:
+        from aivet.report.exposure import headline as exposure_headline
+
+        text, tone = exposure_headline(audit)
+    else:
+        return None
+    return Headline(text, cast(Tone, tone), [])
+
+
 def audit_to_markdown(audit: Audit) -> str:
-    head = headline(audit)
+    section_head = _section_headline(audit)
+    head = section_head or headline(audit)
     lines = [
         f"## aivet {audit.kind} audit of {code(audit.target, 200)}",
         "",
@@ -56,6 +75,15 @@ def audit_to_markdown(audit: Audit) -> str:
     lines += [f"- {md(detail, None)}" for detail in head.details]
     lines.append("")
 
+    if section_head is None:
+        lines += _browser_sections(audit)
+    lines += _findings_and_provenance(audit)
+    return "\n".join(lines)
+
+
+def _browser_sections(audit: Audit) -> list[str]:
+    """Receivers, typed data and destinations: what a browser session saw."""
+    lines: list[str] = []
     watchlisted = [g for g in group_destinations(audit) if g.watchlists]
     if watchlisted:
         lines += ["### Receivers on government watchlists", ""]
@@ -96,9 +124,12 @@ def audit_to_markdown(audit: Audit) -> str:
                 f"| {group.requests} | {format_bytes(group.bytes_sent)} |"
             )
     lines.append("")
+    return lines
 
+
+def _findings_and_provenance(audit: Audit) -> list[str]:
     findings = sorted_findings(audit)
-    lines += [f"### Findings ({len(findings)})", ""]
+    lines = [f"### Findings ({len(findings)})", ""]
     for finding in findings:
         lines.append(
             f"- {_SEVERITY_MARK.get(finding.severity, '')} **{finding.severity}** "
@@ -121,7 +152,7 @@ def audit_to_markdown(audit: Audit) -> str:
     if audit.derived_from:
         lines.append(f"- re-analysis of {code(audit.derived_from)}")
     lines += ["", "</details>", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def _vantage_line(audit: Audit) -> str:

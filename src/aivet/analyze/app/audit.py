@@ -22,6 +22,7 @@ from pathlib import Path
 
 from aivet import __version__
 from aivet.analyze.app.archive import AppArchive, ArchiveError
+from aivet.analyze.app.arsc import ArscError, value_strings
 from aivet.analyze.app.findings import app_findings
 from aivet.app_record import (
     AndroidFacts,
@@ -46,6 +47,8 @@ TEXT_ASSET = re.compile(
 )
 MAX_TEXT_ASSET = 4 * 1024 * 1024
 """Larger assets are media or databases, not configuration; skipped for string scanning."""
+DOCUMENT_SUFFIXES = (".plist", ".json", ".xml", ".strings", ".txt", ".js", ".html", ".cfg")
+"""Bundle files written by people, scanned for random-looking keys; binaries are not."""
 PREFERRED_ABIS = ("arm64-v8a", "armeabi-v7a", "x86_64", "x86", "armeabi")
 """Native libraries are scanned for one ABI only: the others are builds of the same code."""
 PACKER_LIBRARIES = {
@@ -205,6 +208,8 @@ def _scan_strings(
     intel: Intel,
     is_first_party: Callable[[str], bool],
     collected: _Collected,
+    *,
+    native: bool = False,
 ) -> None:
     """Endpoints and secrets in one batch of strings, merged into what earlier batches found."""
     from aivet.analyze.app.strings_scan import find_endpoints, find_secrets
@@ -220,7 +225,7 @@ def _scan_strings(
         known.locations = list(dict.fromkeys([*known.locations, *endpoint.locations]))[:20]
         known.occurrences += endpoint.occurrences
         known.cleartext = known.cleartext or endpoint.cleartext
-    for secret in find_secrets(batch):
+    for secret in find_secrets(batch, entropy=not native):
         known_secret = collected.secrets.setdefault((secret.kind, secret.sha256), secret)
         if known_secret is not secret:
             known_secret.occurrences += secret.occurrences
@@ -309,12 +314,20 @@ def _analyze_android(
             break
         data = archive.read(name)
         if data is not None:
-            _scan_strings(_bytes_strings(name, data), intel, is_first_party, collected)
+            _scan_strings(_bytes_strings(name, data), intel, is_first_party, collected, native=True)
     for name, data in _text_entries(archive, TEXT_ASSET):
         _scan_strings(_bytes_strings(name, data), intel, is_first_party, collected)
     arsc = archive.read("resources.arsc") if "resources.arsc" in archive.names else None
     if arsc is not None:
-        _scan_strings(_bytes_strings("resources.arsc", arsc), intel, is_first_party, collected)
+        try:
+            values = [
+                (text, Location("resources.arsc", f"string #{index}"))
+                for index, text in value_strings(arsc)
+            ]
+        except ArscError as exc:
+            collected.partial.append(f"resources.arsc not scanned: {exc}")
+        else:
+            _scan_strings(values, intel, is_first_party, collected)
     collected.timings_ms["resources_and_native"] = _ms(step)
 
     step = time.perf_counter()
@@ -356,13 +369,17 @@ def _native_libraries(names: Iterable[str]) -> list[str]:
 def _analyze_ios(
     sample: AppSample, archive: AppArchive, intel: Intel, deadline: _Deadline
 ) -> tuple[AppReport, list[DerivedDocument], _Collected]:
-    from aivet.analyze.app.ios import read_ios
+    from aivet.analyze.app.ios import IpaError, read_ios
 
     collected = _Collected()
     step = time.perf_counter()
-    scan = read_ios(archive)
+    try:
+        scan = read_ios(archive)
+    except IpaError as exc:
+        raise AppAnalysisError(f"{sample.file_name}: {exc}") from None
     collected.timings_ms["bundle_and_binaries"] = _ms(step)
     facts = scan.facts
+    facts.notes = list(scan.notes)
     derived = [DerivedDocument(scan.plist_xml, "application/xml", "app-info-plist")]
     facts.info_plist_sha256 = derived[0].sha256
     collected.crypto += scan.crypto
@@ -378,7 +395,12 @@ def _analyze_ios(
         collected.partial.append(f"time limit ({deadline.seconds:g} s) reached")
     step = time.perf_counter()
     is_first_party = _first_party_test(facts.bundle_id, intel)
-    _scan_strings(scan.strings, intel, is_first_party, collected)
+    documents = [item for item in scan.strings if item[1].file.lower().endswith(DOCUMENT_SUFFIXES)]
+    binaries = [
+        item for item in scan.strings if not item[1].file.lower().endswith(DOCUMENT_SUFFIXES)
+    ]
+    _scan_strings(documents, intel, is_first_party, collected)
+    _scan_strings(binaries, intel, is_first_party, collected, native=True)
     collected.timings_ms["strings"] = _ms(step)
     sdks = [sdk_hit(m, intel) for m in intel.sdks.match_ios(facts.frameworks, scan.objc_classes)]
     report = AppReport(

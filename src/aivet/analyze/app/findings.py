@@ -391,7 +391,10 @@ def _crypto(report: AppReport) -> list[Finding]:
 
 def _secrets(report: AppReport) -> list[Finding]:
     out: list[Finding] = []
+    random_looking = [s for s in report.secrets if s.kind == "high-entropy"]
     for secret in report.secrets:
+        if secret.kind == "high-entropy":
+            continue
         severity, confidence = _SECRET_SEVERITY.get(secret.kind, ("medium", "medium"))
         out.append(
             _finding(
@@ -405,6 +408,27 @@ def _secrets(report: AppReport) -> list[Finding]:
                 f"{secret.sha256[:16]}…): anyone with the app can use it.",
                 locations=[secret.location],
                 data={"kind": secret.kind, "sha256": secret.sha256, "entropy": secret.entropy},
+            )
+        )
+    if random_looking:
+        # Entropy alone also catches hashes, encoded blobs and ids: one low-confidence finding
+        # that lists them, rather than one per string.
+        out.append(
+            _finding(
+                "app.hardcoded-secret",
+                "high-entropy:" + ",".join(sorted(s.sha256 for s in random_looking)),
+                category="secrets",
+                severity="low",
+                confidence="low",
+                title=f"{len(random_looking)} random-looking string(s) that may be keys",
+                explanation="Strings with the length and entropy of keys, in no known key "
+                "format: " + ", ".join(s.preview for s in random_looking[:10]) + ".",
+                locations=[s.location for s in random_looking],
+                data={
+                    "kind": "high-entropy",
+                    "sha256": [s.sha256 for s in random_looking[:50]],
+                    "count": len(random_looking),
+                },
             )
         )
     return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import warnings
 from pathlib import Path
 
 from cryptography import x509
@@ -174,10 +175,16 @@ def certificate_facts(certificate: x509.Certificate) -> SigningCertificate:
     key = certificate.public_key()
     algorithm, bits = _key_facts(key)
     oid = certificate.signature_algorithm_oid
+    # Self-made signing certificates often break X.509 rules (a 6-letter country code);
+    # cryptography warns on stderr for each, which is noise in a report of facts.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        subject = certificate.subject.rfc4514_string()
+        issuer = certificate.issuer.rfc4514_string()
     return SigningCertificate(
         sha256=hashlib.sha256(der).hexdigest(),
-        subject=certificate.subject.rfc4514_string(),
-        issuer=certificate.issuer.rfc4514_string(),
+        subject=subject,
+        issuer=issuer,
         serial=f"{certificate.serial_number:x}",
         not_before=certificate.not_valid_before_utc.isoformat(),
         not_after=certificate.not_valid_after_utc.isoformat(),

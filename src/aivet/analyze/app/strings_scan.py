@@ -187,6 +187,8 @@ def _parse_url(url: str) -> tuple[str, bool] | None:
         return None
     if not _valid_host(host) or _noise_host(host) or _licence_url(host, parts.path):
         return None
+    if not _is_local(host) and not _is_ip(host) and not _has_public_suffix(host):
+        return None  # XML feature ids (`http://javax.xml.transform.dom.DOMResult/feature`)
     cleartext = parts.scheme.lower() in ("http", "ws") and not _is_local(host)
     return host, cleartext
 
@@ -254,6 +256,14 @@ def _licence_url(host: str, path: str) -> bool:
     return any(host == h and path.startswith(p) for h, p in LICENCE_URLS)
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_local(host: str) -> bool:
     """Private, loopback and link-local addresses, and `.local` names: not the internet."""
     if host.endswith((".local", ".localhost")):
@@ -299,6 +309,14 @@ _KNOWN_MARKERS = (
 )
 _TOKEN = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")  # `=` only as base64 padding
 _HEX = re.compile(r"[0-9a-fA-F]+")
+_IDENTIFIER = re.compile(r"(?:[A-Z][a-z]{2,}){3}")
+"""Three capitalised words in a row (`RtlOverlayLayout`): random text has this once in
+thousands of keys."""
+_LOWER_RUN = re.compile(r"[a-z]{8}")
+_CAMEL_START = re.compile(r"[a-z]{2,}[A-Z][a-z]{2,}")
+_KOTLIN_MANGLED = re.compile(r"[a-z][A-Za-z]{2,}-[A-Za-z0-9_]{4,}$")
+_WORD_PATH = re.compile(r"[a-z]{3,}/[a-z]{3,}")
+"""A run of 8 lower-case letters: about 2% of random base64 tokens, most words and paths."""
 _WORD = re.compile(r"[A-Za-z_-]*[0-9]*")  # a path segment: a word, maybe numbered (`v2`)
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789")
@@ -322,8 +340,11 @@ class _Secret:
     occurrences: int = 1
 
 
-def find_secrets(items: Iterable[tuple[str, Location]]) -> list[SecretHit]:
-    """Credentials in known formats, then long high-entropy tokens, deduplicated.
+def find_secrets(items: Iterable[tuple[str, Location]], *, entropy: bool = True) -> list[SecretHit]:
+    """Credentials in known formats, then (with `entropy`) long high-entropy tokens, deduplicated.
+
+    Native code is scanned with `entropy=False`: its symbol tables and lookup tables are
+    random-looking by nature, and keys there show up in the known formats or not at all.
 
     One record per (kind, SHA-256 of the value): the first place it was seen and how often.
     The value itself is never kept, only a masked preview and its digest.
@@ -340,10 +361,10 @@ def find_secrets(items: Iterable[tuple[str, Location]]) -> list[SecretHit]:
                 if _known_ok(kind, value):
                     known.append(value)
                     _add(found, kind, value, location)
-        for match in _TOKEN.finditer(text):
+        for match in _TOKEN.finditer(text) if entropy else ():
             token = match.group()
-            if match.start() and text[match.start() - 1] in "./":
-                continue  # the tail of a dotted name, host or path, not a value of its own
+            if match.start() and text[match.start() - 1] in "./$":
+                continue  # the tail of a dotted name, path or compiler-made `$r8$lambda$…`
             if any(token in value or value in token for value in known):
                 continue
             if _high_entropy(token):
@@ -402,6 +423,14 @@ def _high_entropy(token: str) -> bool:
         return False
     if any(seq[i : i + 5] in token for seq in _SEQUENCES for i in range(len(seq) - 4)):
         return False  # alphabet tables of encoders (`ABCDEFGH…0123456789+/`)
+    if _IDENTIFIER.search(token) or _LOWER_RUN.search(token) or token.startswith("_Z"):
+        return False  # CamelCase identifiers, words, mangled C++ names: written by people
+    if token.startswith(("MIGfMA0G", "MIIBIjAN", "MIICIjAN", "MFkwEwYH")):
+        return False  # base64 DER of RSA and EC public keys: public by design
+    if token.count("_") >= 2:
+        return False  # `Base_V7_Theme_AppCompat`: resource and constant names
+    if _CAMEL_START.match(token) or _KOTLIN_MANGLED.match(token) or _WORD_PATH.search(token):
+        return False  # `isAllowed…`, Kotlin's `dropLast-PQ8xY2` names, `res/drawable` paths
     if _HEX.fullmatch(token):
         return shannon_entropy(token) >= MIN_ENTROPY_HEX
     if shannon_entropy(token) < MIN_ENTROPY_BASE64:
