@@ -13,6 +13,7 @@ from aivet.collect.web import WebCollectOptions
 from aivet.demo.server import DEMO_START_URL, DemoServer, demo_intel_path
 from aivet.intel.kb import Intel
 from aivet.pipeline import AuditOutput, run_web_audit
+from aivet.report.json_report import load_audit
 from aivet.web_session import ResolveRule
 
 
@@ -84,3 +85,9 @@ def test_demo_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "China Mobile" in out and "log.cmpassport.com" in out
     assert (tmp_path / "demo" / "audit.json").is_file()
     assert (tmp_path / "demo" / "report.html").is_file()
+    # The vendor's apps are audited too, and one verdict judges all three audits.
+    for platform in ("apk", "ipa"):
+        app_audit = load_audit(tmp_path / "demo" / f"app-{platform}" / "audit.json")
+        assert app_audit.app is not None and app_audit.app.identifier == "ai.demoseek.chat"
+    assert "aivet app DemoSeek.apk" in out and "China Mobile" in out
+    assert "DENY" in out and "app-code-of-concern" in out and "evidence: app" in out

@@ -13,6 +13,7 @@ from aivet.demo.server import (
     DEMO_START_URL,
     DemoServer,
     ReceivedRequest,
+    demo_app_paths,
     demo_intel_path,
     resolver_rule,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "DEMO_START_URL",
     "DemoServer",
     "ReceivedRequest",
+    "demo_app_paths",
     "demo_intel_path",
     "resolver_rule",
 ]

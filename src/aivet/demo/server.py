@@ -91,6 +91,11 @@ def demo_intel_path() -> Path:
     return _package_file("intel.yaml")
 
 
+def demo_app_paths() -> list[Path]:
+    """The demo vendor's Android and iOS builds (made by demo/build/build_app.py)."""
+    return [_package_file("app/DemoSeek.apk"), _package_file("app/DemoSeek.ipa")]
+
+
 def demo_site_dir() -> Path:
     """The directory holding one sub-directory of static files per host."""
     return _package_file("site")

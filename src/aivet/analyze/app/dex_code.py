@@ -503,91 +503,106 @@ def _drop(regs: dict[int, _Fact], reg: int, wide: bool) -> None:
         regs.pop(reg + 1, None)
 
 
-def _walk(context: _Context, span: CodeSpan) -> _Facts:
-    """One method's instructions, in order; _Malformed if they cannot be decoded."""
-    dex = context.dex
-    count = span.insns_units
-    units: tuple[int, ...] = struct.unpack_from(f"<{count}H", dex.data, span.insns_off)
-    regs: dict[int, _Fact] = {}
-    result: _Fact | None = None
-    """What the last call returned, for a following move-result."""
-    facts = _Facts()
+def _units(data: bytes, span: CodeSpan) -> tuple[int, ...]:
+    return struct.unpack_from(f"<{span.insns_units}H", data, span.insns_off)
+
+
+def _instructions(units: tuple[int, ...]) -> Iterator[tuple[int, int]]:
+    """(unit index, first code unit) of each instruction, payloads included, in order.
+
+    Every instruction yielded lies wholly within `units`, so its operands can be read
+    without a bounds check; _Malformed, once reached, for code that cannot be decoded.
+    """
+    count = len(units)
     pc = 0
     try:
         while pc < count:
             unit = units[pc]
             op = unit & 0xFF
-            a = unit >> 8
             size = _payload_size(units, pc) if op == 0 else _SIZE[op]
             if size == 0:
                 raise _Malformed(f"unused opcode 0x{op:02x} at unit {pc}")
             if pc + size > count:
                 raise _Malformed(f"instruction at unit {pc} runs past the end of the code")
-            if op in (_CONST_STRING, _CONST_STRING_JUMBO):
-                index = units[pc + 1] | (units[pc + 2] << 16 if op == _CONST_STRING_JUMBO else 0)
-                regs[a] = dex.string(index)
-                facts.indicators += context.indicator_strings.get(index, ())
-            elif op in _INVOKE or op in _INVOKE_RANGE:
-                if op in _INVOKE:
-                    packed = units[pc + 2]
-                    args = [
-                        packed & 0xF,
-                        packed >> 4 & 0xF,
-                        packed >> 8 & 0xF,
-                        packed >> 12,
-                        a & 0xF,
-                    ]
-                    if a >> 4 > 5:
-                        raise _Malformed(f"invoke with {a >> 4} arguments at unit {pc}")
-                    args = args[: a >> 4]
-                else:
-                    args = list(range(units[pc + 2], units[pc + 2] + a))
-                values = [regs.get(r) for r in args]
-                result = _invoke(context, units[pc + 1], op in _INVOKE_STATIC, values, facts)
-            elif op in _MOVE_RESULT:
-                _drop(regs, a, op == 0x0B)
-                if op == 0x0C and result is not None:
-                    regs[a] = result
-                result = None
-            elif op in _MOVE:
-                if op in (0x01, 0x07):  # move vA, vB: 4-bit registers
-                    target, source = a & 0xF, unit >> 12
-                elif op in (0x02, 0x08):  # move/from16 vAA, vBBBB
-                    target, source = a, units[pc + 1]
-                else:  # move/16 vAAAA, vBBBB
-                    target, source = units[pc + 1], units[pc + 2]
-                value = regs.get(source)
-                _drop(regs, target, False)
-                if value is not None:
-                    regs[target] = value
-            elif op in _CONST:
-                regs[a & 0xF if op == 0x12 else a] = _constant(op, unit, units, pc)
-            elif op == _NEW_ARRAY:
-                length = regs.get(unit >> 12)
-                _drop(regs, a & 0xF, False)
-                if units[pc + 1] == context.byte_array_type:
-                    # Unknown length or not: a fresh array is all zero until written.
-                    zeros = (
-                        bytearray(length)
-                        if isinstance(length, int) and 0 <= length <= MAX_ARRAY
-                        else None
-                    )
-                    regs[a & 0xF] = _Bytes(zeros, "zero")
-            elif op == _FILL_ARRAY_DATA:
-                _fill_array(dex.data, span.insns_off, units, pc, regs.get(a), regs, a)
-            elif op == _APUT_BYTE:
-                _put_byte(regs, regs.get(units[pc + 1] & 0xFF), a, units[pc + 1] >> 8)
-            elif op in _RESULT_ELSEWHERE:
-                result = None
-            elif op in _DEST_A:
-                _drop(regs, a & 0xF, op in _WIDE)
-            elif op in _DEST_AA:
-                _drop(regs, a, op in _WIDE)
-            elif op in _DEST_AAAA:
-                _drop(regs, units[pc + 1], op in _WIDE)
+            yield pc, unit
             pc += size
-    except IndexError:
+    except IndexError:  # a payload header cut off by the end of the code
         raise _Malformed(f"instruction at unit {pc} runs past the end of the code") from None
+
+
+def _walk(context: _Context, span: CodeSpan) -> _Facts:
+    """One method's instructions, in order; _Malformed if they cannot be decoded."""
+    dex = context.dex
+    units = _units(dex.data, span)
+    regs: dict[int, _Fact] = {}
+    result: _Fact | None = None
+    """What the last call returned, for a following move-result."""
+    facts = _Facts()
+    for pc, unit in _instructions(units):
+        op = unit & 0xFF
+        a = unit >> 8
+        if op in (_CONST_STRING, _CONST_STRING_JUMBO):
+            index = units[pc + 1] | (units[pc + 2] << 16 if op == _CONST_STRING_JUMBO else 0)
+            regs[a] = dex.string(index)
+            facts.indicators += context.indicator_strings.get(index, ())
+        elif op in _INVOKE or op in _INVOKE_RANGE:
+            if op in _INVOKE:
+                packed = units[pc + 2]
+                args = [
+                    packed & 0xF,
+                    packed >> 4 & 0xF,
+                    packed >> 8 & 0xF,
+                    packed >> 12,
+                    a & 0xF,
+                ]
+                if a >> 4 > 5:
+                    raise _Malformed(f"invoke with {a >> 4} arguments at unit {pc}")
+                args = args[: a >> 4]
+            else:
+                args = list(range(units[pc + 2], units[pc + 2] + a))
+            values = [regs.get(r) for r in args]
+            result = _invoke(context, units[pc + 1], op in _INVOKE_STATIC, values, facts)
+        elif op in _MOVE_RESULT:
+            _drop(regs, a, op == 0x0B)
+            if op == 0x0C and result is not None:
+                regs[a] = result
+            result = None
+        elif op in _MOVE:
+            if op in (0x01, 0x07):  # move vA, vB: 4-bit registers
+                target, source = a & 0xF, unit >> 12
+            elif op in (0x02, 0x08):  # move/from16 vAA, vBBBB
+                target, source = a, units[pc + 1]
+            else:  # move/16 vAAAA, vBBBB
+                target, source = units[pc + 1], units[pc + 2]
+            value = regs.get(source)
+            _drop(regs, target, False)
+            if value is not None:
+                regs[target] = value
+        elif op in _CONST:
+            regs[a & 0xF if op == 0x12 else a] = _constant(op, unit, units, pc)
+        elif op == _NEW_ARRAY:
+            length = regs.get(unit >> 12)
+            _drop(regs, a & 0xF, False)
+            if units[pc + 1] == context.byte_array_type:
+                # Unknown length or not: a fresh array is all zero until written.
+                zeros = (
+                    bytearray(length)
+                    if isinstance(length, int) and 0 <= length <= MAX_ARRAY
+                    else None
+                )
+                regs[a & 0xF] = _Bytes(zeros, "zero")
+        elif op == _FILL_ARRAY_DATA:
+            _fill_array(dex.data, span.insns_off, units, pc, regs.get(a), regs, a)
+        elif op == _APUT_BYTE:
+            _put_byte(regs, regs.get(units[pc + 1] & 0xFF), a, units[pc + 1] >> 8)
+        elif op in _RESULT_ELSEWHERE:
+            result = None
+        elif op in _DEST_A:
+            _drop(regs, a & 0xF, op in _WIDE)
+        elif op in _DEST_AA:
+            _drop(regs, a, op in _WIDE)
+        elif op in _DEST_AAAA:
+            _drop(regs, units[pc + 1], op in _WIDE)
     return facts
 
 
