@@ -241,3 +241,27 @@ def test_reference_ipa_shows_what_nowsecure_reported(
     assert main(["verdict", str(out), "--policy", "strict-government"]) == 20
     verdict = capsys.readouterr().out
     assert "app-transport" in verdict and "app-crypto-and-secrets" in verdict
+
+
+def test_large_apk_with_many_dex_files_is_read_whole(tmp_path: Path, intel: Intel) -> None:
+    """Over 100 MB and 30 dex files: every dex is analysed, nothing is skipped, and the
+    incompressible asset is never inflated (it is not configuration)."""
+    import os
+
+    with zipfile.ZipFile(UIAUTOMATOR_APK) as source:
+        manifest = source.read("AndroidManifest.xml")
+        dex = source.read("classes.dex")
+    large = tmp_path / "large.apk"
+    with zipfile.ZipFile(large, "w", zipfile.ZIP_DEFLATED) as apk:
+        apk.writestr("AndroidManifest.xml", manifest)
+        for index in range(30):
+            apk.writestr("classes.dex" if index == 0 else f"classes{index + 1}.dex", dex)
+        media = zipfile.ZipInfo("assets/media.bin")
+        apk.writestr(media, os.urandom(100 * 1024 * 1024), compress_type=zipfile.ZIP_STORED)
+    assert large.stat().st_size > 100 * 1024 * 1024
+    result = run_app_audit(large, tmp_path / "out", intel=intel)
+    report = result.audit.app
+    assert report is not None and result.audit.status == "complete", result.audit.status_reasons
+    assert report.android is not None and len(report.android.dex_files) == 30
+    assert report.android.classes == 30 * 1714
+    assert not report.archive.skipped

@@ -26,7 +26,13 @@ from aivet.analyze.app.dex import (
     Unreadable,
     decode_mutf8,
 )
-from aivet.analyze.app.dex_code import DexScan, algorithm_name, mask_key, scan_dex
+from aivet.analyze.app.dex_code import (
+    DexScan,
+    algorithm_name,
+    mask_key,
+    scan_dex,
+    string_users,
+)
 from aivet.app_record import CryptoUse
 from tests.support.android_tools import assemble_dex
 
@@ -509,6 +515,111 @@ def test_algorithm_names() -> None:
     assert mask_key(b"abc") == "***"
 
 
+# --- which methods load a string ------------------------------------------------------
+
+API_URL = "https://api.example.com/v1/"
+API_FIELD = "apiHostOnlyAFieldName"
+
+
+def _api_smali(decoy: bytes) -> str:
+    """Two methods load API_URL (one through const-string/jumbo); a third holds `decoy`
+    as array data, which is where a const-string of another index can be spelled."""
+    array = " ".join(f"{b - 256 if b > 0x7F else b}t" for b in decoy)
+    return f"""
+.class public Lcom/example/Api;
+.super Ljava/lang/Object;
+
+.field public static {API_FIELD}:Ljava/lang/String;
+
+.method public static first()Ljava/lang/String;
+    .registers 1
+    const-string v0, "{API_URL}"
+    return-object v0
+.end method
+
+.method public static second()Ljava/lang/String;
+    .registers 1
+    const-string/jumbo v0, "{API_URL}"
+    return-object v0
+.end method
+
+.method public static decoy()[B
+    .registers 2
+    const/16 v0, {len(decoy)}
+    new-array v0, v0, [B
+    fill-array-data v0, :data
+    return-object v0
+
+    :data
+    .array-data 1
+        {array}
+    .end array-data
+.end method
+"""
+
+
+def _loads(index: int) -> bytes:
+    """const-string v0 of `index`, as it lies in the code: what the decoy spells."""
+    return struct.pack("<HH", 0x001A, index)
+
+
+@pytest.fixture(scope="module")
+def api_dex(tmp_path_factory: pytest.TempPathFactory) -> DexFile:
+    out = tmp_path_factory.mktemp("api") / "classes.dex"
+    # Array data adds no string, so the indices a first build gives hold in the second.
+    first = DexFile.parse(assemble_dex({"Api.smali": _api_smali(bytes(8))}, out).read_bytes(), "")
+    url, field_name = first.strings.index(API_URL), first.strings.index(API_FIELD)
+    decoy = _loads(url) + _loads(field_name)
+    dex = DexFile.parse(assemble_dex({"Api.smali": _api_smali(decoy)}, out).read_bytes(), "a.dex")
+    assert (dex.strings.index(API_URL), dex.strings.index(API_FIELD)) == (url, field_name)
+    return dex
+
+
+def _api_span(dex: DexFile, method: str) -> CodeSpan:
+    return next(
+        s
+        for s in dex.code_spans()
+        if isinstance(s, CodeSpan) and dex.method_ref(s.method_idx).name == method
+    )
+
+
+def test_string_users_by_const_string_and_jumbo(api_dex: DexFile) -> None:
+    url = api_dex.strings.index(API_URL)
+    second = _api_span(api_dex, "second")
+    assert api_dex.data[second.insns_off] == 0x1B  # smali kept the jumbo form
+    in_code_order = sorted(
+        (_api_span(api_dex, name) for name in ("first", "second")), key=lambda s: s.insns_off
+    )
+    expected = [api_dex.method_ref(s.method_idx).descriptor() for s in in_code_order]
+    assert expected[0] != expected[1]
+    assert string_users(api_dex, [url]) == {url: expected}
+    assert string_users(api_dex, [url], per_string=1) == {url: expected[:1]}
+
+
+def test_string_users_ignores_names_payloads_and_bad_indices(api_dex: DexFile) -> None:
+    url, field_name = api_dex.strings.index(API_URL), api_dex.strings.index(API_FIELD)
+    decoy = _api_span(api_dex, "decoy")
+    code = api_dex.data[decoy.insns_off : decoy.insns_off + 2 * decoy.insns_units]
+    # The payload spells both loads at instruction-aligned offsets: the byte search finds
+    # them, and only the walk (which skips payloads whole) turns them down.
+    for index in (url, field_name):
+        assert code.index(_loads(index)) % 2 == 0
+    found = string_users(api_dex, [field_name, url, -1, len(api_dex.strings)])
+    assert found.keys() == {field_name, url}
+    assert found[field_name] == []  # a field's name is in the table, never loaded
+    assert all("decoy" not in d for d in found[url]) and len(found[url]) == 2
+    assert string_users(api_dex, []) == {}
+
+
+def test_string_users_skips_malformed_methods(api_dex: DexFile) -> None:
+    url = api_dex.strings.index(API_URL)
+    second = _api_span(api_dex, "second")
+    data = bytearray(api_dex.data)
+    data[second.insns_off + 6] = 0x3E  # return-object after the 3-unit jumbo → unused opcode
+    [user] = string_users(DexFile.parse(bytes(data), "a.dex"), [url])[url]
+    assert user.endswith(";->first()Ljava/lang/String;")
+
+
 # --- against androguard, on a real app -------------------------------------------------
 
 
@@ -537,6 +648,34 @@ def test_matches_androguard_on_real_apk() -> None:
             assert {ref.descriptor() for ref, _ in ours.code_items()} == with_code
             result = scan_dex(ours)
             assert result.skipped_methods == 0
+
+
+def test_string_users_match_androguard_on_real_apk() -> None:
+    from androguard.core.dex import DEX
+    from loguru import logger
+
+    logger.remove()
+    apk = importlib.resources.files("uiautomator2") / "assets/app-uiautomator.apk"
+    with zipfile.ZipFile(str(apk)) as archive:
+        data = archive.read("classes.dex")
+    loads: dict[int, set[str]] = {}
+    for method in (m for c in DEX(data).get_classes() for m in c.get_methods()):
+        if method.get_code() is None:
+            continue
+        where = f"{method.get_class_name()}->{method.get_name()}"
+        where += method.get_descriptor().replace(" ", "")
+        for instruction in method.get_instructions():
+            if instruction.get_name() in ("const-string", "const-string/jumbo"):
+                loads.setdefault(instruction.get_ref_kind(), set()).add(where)
+    dex = DexFile.parse(data, "classes.dex")
+    urls = [i for i, text in enumerate(dex.strings) if "://" in text]
+    assert len([i for i in urls if i in loads]) >= 5
+    for index, users in string_users(dex, urls).items():
+        assert set(users) <= loads.get(index, set())
+        assert len(users) == len(set(users)) == min(5, len(loads.get(index, ())))
+    # Every string, every user: the byte search misses no load androguard decodes.
+    everything = string_users(dex, range(len(dex.strings)), per_string=len(dex.strings))
+    assert {i: set(users) for i, users in everything.items() if users} == loads
 
 
 # --- damaged and hostile files ---------------------------------------------------------

@@ -23,6 +23,7 @@ from pathlib import Path
 from aivet import __version__
 from aivet.analyze.app.archive import AppArchive, ArchiveError
 from aivet.analyze.app.arsc import ArscError, value_strings
+from aivet.analyze.app.dex import DexFile
 from aivet.analyze.app.findings import app_findings
 from aivet.app_record import (
     AndroidFacts,
@@ -210,13 +211,21 @@ def _scan_strings(
     collected: _Collected,
     *,
     native: bool = False,
+    dex: DexFile | None = None,
 ) -> None:
-    """Endpoints and secrets in one batch of strings, merged into what earlier batches found."""
+    """Endpoints and secrets in one batch of strings, merged into what earlier batches found.
+
+    For a dex (whose strings all share one "string table" location, as a location per
+    string would cost more than the scan), the endpoints found are placed afterwards in
+    the methods whose code loads their strings."""
     from aivet.analyze.app.strings_scan import find_endpoints, find_secrets
 
     batch = list(items)
     collected.strings_scanned += len(batch)
-    for endpoint in find_endpoints(batch, intel, is_first_party):
+    endpoints = find_endpoints(batch, intel, is_first_party)
+    if dex is not None and endpoints:
+        _place_in_code(dex, endpoints)
+    for endpoint in endpoints:
         known = collected.endpoints.get(endpoint.host)
         if known is None:
             collected.endpoints[endpoint.host] = endpoint
@@ -229,6 +238,47 @@ def _scan_strings(
         known_secret = collected.secrets.setdefault((secret.kind, secret.sha256), secret)
         if known_secret is not secret:
             known_secret.occurrences += secret.occurrences
+
+
+MAX_PLACES_PER_HOST = 10
+
+
+def _place_in_code(dex: DexFile, endpoints: list[AppEndpoint]) -> None:
+    """Replace the dex's string-table location of each endpoint by the methods that load
+    its strings (`Lcom/a/B;->m()V (string #12)`), keeping the table when no code loads them."""
+    from aivet.analyze.app.dex_code import string_users
+
+    table = Location(dex.name, "string table")
+    # URLs are found inside strings; a bare host is a whole (stripped) string.
+    with_scheme = [(i, text) for i, text in enumerate(dex.strings) if "://" in text]
+    whole: dict[str, int] | None = None
+    wanted: dict[str, list[int]] = {}
+    for endpoint in endpoints:
+        if table not in endpoint.locations:
+            continue
+        indices: list[int] = []
+        for url in endpoint.urls:
+            if "://" in url:
+                indices += [i for i, text in with_scheme if url in text][:MAX_PLACES_PER_HOST]
+            else:
+                if whole is None:
+                    whole = {text.strip(): i for i, text in enumerate(dex.strings) if "." in text}
+                if url in whole:
+                    indices.append(whole[url])
+            if len(indices) >= MAX_PLACES_PER_HOST:
+                break
+        wanted[endpoint.host] = indices[:MAX_PLACES_PER_HOST]
+    users = string_users(dex, {i for indices in wanted.values() for i in indices}, per_string=3)
+    for endpoint in endpoints:
+        indices = wanted.get(endpoint.host, [])
+        places = [
+            Location(dex.name, f"{method} (string #{index})")
+            for index in indices
+            for method in users.get(index, [])
+        ]
+        if places:
+            others = [place for place in endpoint.locations if place != table]
+            endpoint.locations = list(dict.fromkeys([*places, *others]))[:20]
 
 
 def _text_entries(archive: AppArchive, pattern: re.Pattern[str]) -> Iterator[tuple[str, bytes]]:
@@ -252,7 +302,7 @@ def _analyze_android(
     sample: AppSample, archive: AppArchive, app_path: Path, intel: Intel, deadline: _Deadline
 ) -> tuple[AppReport, list[DerivedDocument], _Collected]:
     from aivet.analyze.app.android_manifest import read_android_manifest
-    from aivet.analyze.app.dex import DexError, DexFile
+    from aivet.analyze.app.dex import DexError
     from aivet.analyze.app.dex_code import scan_dex
     from aivet.analyze.app.signing import read_signing
 
@@ -293,7 +343,7 @@ def _analyze_android(
         collected.storage += scan.storage
         collected.indicators += scan.indicators
         where = Location(name, "string table")
-        _scan_strings(((s, where) for s in dex.strings), intel, is_first_party, collected)
+        _scan_strings(((s, where) for s in dex.strings), intel, is_first_party, collected, dex=dex)
         if name in hidden_dex:
             collected.indicators.append(
                 Indicator("packer", f"dex file outside the standard names: {name}", Location(name))

@@ -24,6 +24,7 @@ import hashlib
 import re
 import struct
 from array import array
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from enum import Enum, auto
 from itertools import accumulate
@@ -351,6 +352,106 @@ def scan_dex(dex: DexFile) -> DexScan:
     return scan
 
 
+MAX_MISSES_PER_STRING = 64
+"""Candidates for one string that the walk turns down (its bytes were another
+instruction's operands or payload data) before that string is looked for no further."""
+
+
+def string_users(
+    dex: DexFile, indices: Collection[int], *, per_string: int = 5
+) -> dict[int, list[str]]:
+    """For each string index, the descriptors (MethodRef.descriptor()) of up to
+    `per_string` methods whose code loads it with const-string or const-string/jumbo,
+    in code order.
+
+    Every index in range gets an entry, empty when no readable code loads it; indices
+    out of range are ignored. Each part of a descriptor is clipped like a scan location,
+    so a hostile name cannot make one megabytes long. Only the methods holding a code
+    unit that encodes such a load are walked, found by one byte search over the code;
+    a walk confirms the load, and a malformed method counts as loading nothing.
+    """
+    users: dict[int, list[str]] = {
+        index: [] for index in sorted(set(indices)) if 0 <= index < len(dex.strings)
+    }
+    if not users or per_string <= 0:
+        return users
+    # Methods by where their instructions start: several may share one code item.
+    by_start: dict[int, list[CodeSpan]] = {}
+    for span in dex.code_spans():
+        if isinstance(span, CodeSpan):
+            by_start.setdefault(span.insns_off, []).append(span)
+    if not by_start:
+        return users
+    starts = sorted(by_start)
+    end = max(group[0].insns_off + 2 * group[0].insns_units for group in by_start.values())
+    # Even file offsets are even offsets from each insns start, code items being 4-aligned;
+    # a hit that is still no instruction (operands, payload data) the walk turns down.
+    hits = _candidate_units(dex.data, starts[0], end, set(), set(users))
+    misses = dict.fromkeys(users, 0)
+    # As in scan_dex: code items never overlap in a well-formed file, so this many units
+    # is more than all of its code; overlapping ones cannot make the walks quadratic.
+    budget = len(dex.data)
+    walked = -1
+    for at in hits:
+        # Hits come in file order, so the code item holding one is the same as or after
+        # the last one walked: each is walked at most once.
+        position = bisect.bisect_right(starts, at) - 1
+        if position == walked:
+            continue
+        wanted = _string_at(dex.data, at)
+        if len(users[wanted]) >= per_string or misses[wanted] >= MAX_MISSES_PER_STRING:
+            continue
+        group = by_start[starts[position]]
+        span = group[0]
+        if at >= span.insns_off + 2 * span.insns_units:
+            continue  # between code items (padding, a try table)
+        budget -= span.insns_units
+        if budget < 0:
+            break
+        walked = position
+        try:
+            loaded = _loaded_strings(_code_units(dex.data, span), users)
+        except _Malformed:
+            loaded = []
+        if wanted not in loaded:
+            misses[wanted] += 1
+        if not loaded:
+            continue
+        descriptors = []
+        for member in group:
+            try:
+                descriptors.append(_where(dex.method_ref(member.method_idx)))
+            except DexError:
+                continue
+        for index in loaded:
+            found = users[index]
+            found += descriptors[: per_string - len(found)]
+    return users
+
+
+def _string_at(data: bytes, at: int) -> int:
+    """The string index of the const-string or const-string/jumbo encoded at `at`."""
+    if data[at] == _CONST_STRING_JUMBO:
+        return int.from_bytes(data[at + 2 : at + 6], "little")
+    return data[at + 2] | data[at + 3] << 8
+
+
+def _loaded_strings(units: tuple[int, ...], wanted: Collection[int]) -> list[int]:
+    """Indices in `wanted` that these instructions load, once each, in code order."""
+    loaded: dict[int, None] = {}
+    for pc, unit in _instructions(units):
+        op = unit & 0xFF
+        if op == _CONST_STRING:
+            index = units[pc + 1]
+        elif op == _CONST_STRING_JUMBO:
+            index = units[pc + 1] | units[pc + 2] << 16
+        else:
+            continue
+        if index in wanted:
+            loaded[index] = None
+    return list(loaded)
+
+
 def _clip(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
@@ -503,7 +604,7 @@ def _drop(regs: dict[int, _Fact], reg: int, wide: bool) -> None:
         regs.pop(reg + 1, None)
 
 
-def _units(data: bytes, span: CodeSpan) -> tuple[int, ...]:
+def _code_units(data: bytes, span: CodeSpan) -> tuple[int, ...]:
     return struct.unpack_from(f"<{span.insns_units}H", data, span.insns_off)
 
 
@@ -533,7 +634,7 @@ def _instructions(units: tuple[int, ...]) -> Iterator[tuple[int, int]]:
 def _walk(context: _Context, span: CodeSpan) -> _Facts:
     """One method's instructions, in order; _Malformed if they cannot be decoded."""
     dex = context.dex
-    units = _units(dex.data, span)
+    units = _code_units(dex.data, span)
     regs: dict[int, _Fact] = {}
     result: _Fact | None = None
     """What the last call returned, for a following move-result."""
