@@ -21,7 +21,7 @@ from aivet.collect.llm_client import ChatClient, ClientOptions, EndpointError
 from aivet.collect.model_run import JOURNAL_FILE, Journal, ModelRun, Progress, collect_model_run
 from aivet.evidence import Artifact, EvidenceDir
 from aivet.intel.kb import Intel
-from aivet.model import Audit, IntelInfo
+from aivet.model import Audit
 from aivet.model_section import ModelRunSettings
 from aivet.pipeline import AuditOutput, new_audit_id
 from aivet.report.html import Custody, write_html
@@ -197,11 +197,7 @@ def write_model_audit(
         audit_id=audit_id or new_audit_id("model"),
         run_sha256=run_artifact.sha256,
         artifacts=evidence.artifacts(),
-        intel=IntelInfo(
-            snapshot_sha256=intel.snapshot_sha256,
-            entities=len(intel.entities),
-            watchlists=len(intel.watchlists),
-        ),
+        intel=intel.info(),
         endpoint_owner=owner if owner is not None and owner.entity_name else None,
     )
     if collect_ms is not None:

@@ -20,7 +20,7 @@ from aivet.collect.browser import BrowserHost, LaunchConfig
 from aivet.collect.policy_fetch import FetchedPolicy, fetch_policy_page, read_policy_file
 from aivet.evidence import EvidenceDir
 from aivet.intel.kb import Intel
-from aivet.model import SCHEMA_VERSION, Audit, IntelInfo, ToolInfo
+from aivet.model import SCHEMA_VERSION, Audit, ToolInfo
 from aivet.pipeline import AuditOutput, new_audit_id
 from aivet.policy_model import PolicySource
 from aivet.report.html import write_html
@@ -125,11 +125,7 @@ def run_policy_audit(
         status="partial" if reasons else "complete",
         status_reasons=reasons,
         tool=ToolInfo(name="aivet", version=__version__),
-        intel=IntelInfo(
-            snapshot_sha256=intel.snapshot_sha256,
-            entities=len(intel.entities),
-            watchlists=len(intel.watchlists),
-        ),
+        intel=intel.info(),
         resolve=list(options.resolve),
         findings=analysis.findings,
         artifacts=evidence.artifacts(),

@@ -28,7 +28,7 @@ from aivet.exposure_session import (
 )
 from aivet.intel.kb import Intel
 from aivet.intel.owners import owner_of
-from aivet.model import SCHEMA_VERSION, Audit, EvidenceRef, Finding, IntelInfo, Severity, ToolInfo
+from aivet.model import SCHEMA_VERSION, Audit, EvidenceRef, Finding, Severity, ToolInfo
 
 ReadBlob = Callable[[str], bytes]
 
@@ -359,11 +359,7 @@ def analyze_exposure_session(
         status=session.status,
         status_reasons=list(session.status_reasons),
         tool=ToolInfo(name="aivet", version=__version__),
-        intel=IntelInfo(
-            snapshot_sha256=intel.snapshot_sha256,
-            entities=len(intel.entities),
-            watchlists=len(intel.watchlists),
-        ),
+        intel=intel.info(),
         findings=findings,
         session_sha256=session_sha256,
         artifacts=artifacts,

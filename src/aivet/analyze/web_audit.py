@@ -24,7 +24,7 @@ from aivet.analyze.web_findings import (
 )
 from aivet.evidence import Artifact
 from aivet.intel.kb import Intel
-from aivet.model import CANARY_LEAK_RULES, SCHEMA_VERSION, Audit, IntelInfo, Summary, ToolInfo
+from aivet.model import CANARY_LEAK_RULES, SCHEMA_VERSION, Audit, Summary, ToolInfo
 from aivet.web_session import WebSession
 
 
@@ -79,11 +79,7 @@ def analyze_web_session(
         status=session.status,
         status_reasons=list(session.status_reasons),
         tool=ToolInfo(name="aivet", version=__version__),
-        intel=IntelInfo(
-            snapshot_sha256=intel.snapshot_sha256,
-            entities=len(intel.entities),
-            watchlists=len(intel.watchlists),
-        ),
+        intel=intel.info(),
         vantage=session.vantage,
         first_party=first,
         summary=summary,

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aivet.commands.common import EXIT_FAILED, UsageError
 from aivet.evidence import EvidenceDir
@@ -24,6 +24,11 @@ from aivet.store import (
 )
 from aivet.store.keys import KeyFileError, default_key_dir, load_signing_key
 from aivet.web_session import WebSession
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from aivet.pipeline import AuditOutput
 
 
 def add_store_argument(parser: Any) -> None:
@@ -50,6 +55,18 @@ def open_store(args: argparse.Namespace, *, create: bool = False, sign: bool = F
     """
     signer = load_signing_key(default_key_dir()) if sign else None
     return Store.open(store_path(args), create=create, signer=signer)
+
+
+def print_outputs(console: Console, result: AuditOutput, store_root: Path) -> None:
+    """The report files, and the audit's place in the store when it was sealed there."""
+    console.print(f"report: {result.html_path}  json: {result.json_path}")
+    if result.record is not None:
+        signed = f", signed by key {result.record.key_id}" if result.record.key_id else ""
+        console.print(
+            f"stored: {result.audit.audit_id} in {store_root} "
+            f"(chain link #{result.record.chain_seq}{signed})",
+            soft_wrap=True,
+        )
 
 
 def store_errors(

@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     from aivet.analyze.findings import sort_findings
     from aivet.analyze.js import analyze_script, script_findings
     from aivet.evidence import EvidenceDir
-    from aivet.model import SCHEMA_VERSION, Audit, IntelInfo, ToolInfo
+    from aivet.model import SCHEMA_VERSION, Audit, ToolInfo
     from aivet.pipeline import new_audit_id
     from aivet.report.html import write_html
     from aivet.report.json_report import write_audit_json
@@ -182,11 +182,7 @@ def run(args: argparse.Namespace) -> int:
         status="partial" if reasons else "complete",
         status_reasons=reasons,
         tool=ToolInfo(name="aivet", version=__version__),
-        intel=IntelInfo(
-            snapshot_sha256=intel.snapshot_sha256,
-            entities=len(intel.entities),
-            watchlists=len(intel.watchlists),
-        ),
+        intel=intel.info(),
         resolve=list(rules),
         findings=sort_findings(script_findings(analyses, None, intel)),
         artifacts=evidence.artifacts(),

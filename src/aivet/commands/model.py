@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from rich.console import Console
 
-from aivet.commands._store import add_store_argument
+from aivet.commands._store import add_store_argument, print_outputs
 from aivet.commands.common import EXIT_FAILED, EXIT_OK, UsageError, load_intel
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
@@ -227,14 +227,7 @@ def run(args: argparse.Namespace) -> int:
         from aivet.report.terminal import render_terminal
 
         render_terminal(result.audit, console)
-    console.print(f"report: {result.html_path}  json: {result.json_path}")
-    if result.record is not None:
-        signed = f", signed by key {result.record.key_id}" if result.record.key_id else ""
-        console.print(
-            f"stored: {result.audit.audit_id} in {audit_store.root} "
-            f"(chain link #{result.record.chain_seq}{signed})",
-            soft_wrap=True,
-        )
+    print_outputs(console, result, audit_store.root)
     return EXIT_OK
 
 

@@ -37,6 +37,7 @@ from aivet.model import Attribution, WatchlistHit
 
 if TYPE_CHECKING:  # the SDK module is imported on first use of `Intel.sdks`
     from aivet.intel.sdks import SdkIndex
+    from aivet.model import IntelInfo
 
 CURATED = "curated"
 SDK_FILE_PREFIX = "sdks"
@@ -474,6 +475,16 @@ class Intel:
 
     def children(self, entity: Entity) -> list[Entity]:
         return [e for e in self.entities.curated.values() if e.parent == entity.id]
+
+    def info(self) -> IntelInfo:
+        """What an audit records about the intel it was analysed with."""
+        from aivet.model import IntelInfo
+
+        return IntelInfo(
+            snapshot_sha256=self.snapshot_sha256,
+            entities=len(self.entities),
+            watchlists=len(self.watchlists),
+        )
 
     @property
     def snapshot_date(self) -> str:

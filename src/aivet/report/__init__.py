@@ -29,6 +29,16 @@ from aivet.model import (
 
 Tone = Literal["danger", "warning", "ok"]
 
+SEVERITY_STYLE = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+"""How the terminal shows each severity (rich styles), the same in every report."""
+TONE_STYLE = {"danger": "bold red", "warning": "bold yellow", "ok": "bold green"}
+
 _CONFIDENCE_ORDER = {"high": 0, "medium": 1, "low": 2}
 _PARTY_ORDER = {"first": 0, "third": 1, "unknown": 2}
 # Bidirectional overrides and zero-width marks can make a hostile URL read as another.

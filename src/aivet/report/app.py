@@ -20,19 +20,19 @@ from rich.text import Text
 from aivet.app_record import AppEndpoint, AppReport, Component, SdkHit
 from aivet.exposure_session import HostOwner
 from aivet.model import SEVERITY_ORDER, Audit, Finding
-from aivet.report import Tone, clean_text, format_bytes, plural, sorted_findings
+from aivet.report import (
+    SEVERITY_STYLE,
+    TONE_STYLE,
+    Tone,
+    clean_text,
+    format_bytes,
+    plural,
+    sorted_findings,
+)
 
 if TYPE_CHECKING:
     from aivet.report.html import Custody
 
-_SEVERITY_STYLE = {
-    "critical": "bold white on red",
-    "high": "bold red",
-    "medium": "yellow",
-    "low": "cyan",
-    "info": "dim",
-}
-_TONE_STYLE = {"danger": "bold red", "warning": "bold yellow", "ok": "bold green"}
 _PARTY_ORDER = {"first": 2, "third": 0, "unknown": 1}
 TERMINAL_ROWS = 25
 """Rows of a terminal table; the HTML report has the rest."""
@@ -162,7 +162,7 @@ def render_app_terminal(audit: Audit, console: Console) -> None:
 
     text, tone = headline(audit)
     console.print()
-    console.print(_t(text, _TONE_STYLE[tone], None))
+    console.print(_t(text, TONE_STYLE[tone], None))
     console.print(
         Text(
             f"  Static analysis: what the code can do, not what it was seen doing. "
@@ -226,9 +226,7 @@ def _findings(console: Console, audit: Audit) -> None:
     if not findings:
         console.print(Text("  No findings."))
     for finding in findings:
-        line = Text(
-            f"{finding.severity.upper():9}", style=_SEVERITY_STYLE.get(finding.severity, "")
-        )
+        line = Text(f"{finding.severity.upper():9}", style=SEVERITY_STYLE.get(finding.severity, ""))
         line.append_text(_t(f"{finding.rule}  {finding.title}", limit=300))
         console.print(line)
         if finding.evidence:

@@ -15,15 +15,8 @@ from rich.text import Text
 
 from aivet.exposure_session import ExposureReport, ServiceResult
 from aivet.model import Audit
-from aivet.report import clean_text, plural, sorted_findings
+from aivet.report import SEVERITY_STYLE, clean_text, plural, sorted_findings
 
-_SEVERITY_STYLE = {
-    "critical": "bold white on red",
-    "high": "bold red",
-    "medium": "yellow",
-    "low": "cyan",
-    "info": "dim",
-}
 _ACCESS_LABEL = {
     "open": "OPEN (no credentials)",
     "auth-required": "credentials required",
@@ -172,7 +165,7 @@ def render_exposure_terminal(audit: Audit, console: Console) -> None:
     console.print()
     console.print(Text(f"Findings ({len(findings)})", style="bold underline"))
     for f in findings:
-        line = Text(f"{f.severity.upper():9}", style=_SEVERITY_STYLE.get(f.severity, ""))
+        line = Text(f"{f.severity.upper():9}", style=SEVERITY_STYLE.get(f.severity, ""))
         line.append(clean_text(f"{f.rule}  {f.title}", 300))
         console.print(line)
 

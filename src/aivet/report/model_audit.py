@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 from aivet.evidence import EvidenceDir
 from aivet.model import Audit, Finding
 from aivet.model_section import GroupRates, ModelAnswer, ModelAuditReport, Proportion, TopicRates
-from aivet.report import clean_text, sorted_findings
+from aivet.report import SEVERITY_STYLE, TONE_STYLE, clean_text, sorted_findings
 
 LABEL_TITLES = {
     "canned_refusal": "Canned refusal",
@@ -32,14 +32,6 @@ LABEL_TITLES = {
 }
 LANGUAGE_NAMES = {"en": "English", "zh": "Chinese", "*": "all"}
 EXAMPLES_PER_LABEL = 3
-_SEVERITY_STYLE = {
-    "critical": "bold white on red",
-    "high": "bold red",
-    "medium": "yellow",
-    "low": "cyan",
-    "info": "dim",
-}
-_TONE_STYLE = {"danger": "bold red", "warning": "bold yellow", "ok": "bold green"}
 
 
 @dataclass
@@ -192,7 +184,7 @@ def render_model_terminal(audit: Audit, console: Console) -> None:
     )
     head = model_headline(audit)
     console.print()
-    console.print(_t(head.text, _TONE_STYLE[head.tone], limit=None))
+    console.print(_t(head.text, TONE_STYLE[head.tone], limit=None))
     for detail in head.details:
         console.print(_t(f"  • {detail}", "dim", limit=None))
     for model in report.models:
@@ -236,7 +228,7 @@ def render_model_terminal(audit: Audit, console: Console) -> None:
     grid.add_column(overflow="fold", ratio=1)
     for finding in findings:
         grid.add_row(
-            Text(finding.severity.upper(), style=_SEVERITY_STYLE.get(finding.severity, "")),
+            Text(finding.severity.upper(), style=SEVERITY_STYLE.get(finding.severity, "")),
             _t(finding.title, limit=300),
         )
     console.print(grid)

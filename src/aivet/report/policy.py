@@ -17,16 +17,8 @@ from rich.text import Text
 
 from aivet.model import Audit, Finding
 from aivet.policy_model import PolicyReport, PolicyStatement
-from aivet.report import clean_text, sorted_findings
+from aivet.report import SEVERITY_STYLE, TONE_STYLE, clean_text, sorted_findings
 
-_SEVERITY_STYLE = {
-    "critical": "bold white on red",
-    "high": "bold red",
-    "medium": "yellow",
-    "low": "cyan",
-    "info": "dim",
-}
-_TONE_STYLE = {"danger": "bold red", "warning": "bold yellow", "ok": "bold green"}
 GROUPS = (
     ("collect", "What it says it collects"),
     ("location", "Where it keeps data"),
@@ -202,14 +194,14 @@ def render_policy_terminal(audit: Audit, console: Console) -> None:
     )
     _hanging(console, "", _t(detail, "dim"))
     console.print()
-    console.print(_t(view.headline, _TONE_STYLE[view.tone], limit=None))
+    console.print(_t(view.headline, TONE_STYLE[view.tone], limit=None))
 
     if view.flags:
         console.print()
         console.print(Text("Flags", style="bold underline"))
     for finding in view.flags:
         head = Text(
-            f"{finding.severity.upper():<7}", style=_SEVERITY_STYLE.get(finding.severity, "")
+            f"{finding.severity.upper():<7}", style=SEVERITY_STYLE.get(finding.severity, "")
         )
         head.append(" ")
         head.append_text(_t(finding.title, "bold"))

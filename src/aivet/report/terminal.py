@@ -14,6 +14,8 @@ from rich.text import Text
 
 from aivet.model import Audit
 from aivet.report import (
+    SEVERITY_STYLE,
+    TONE_STYLE,
     canary_leaks,
     clean_text,
     format_bytes,
@@ -25,14 +27,6 @@ from aivet.report import (
 )
 from aivet.report.scripts import ReachView, hidden_code
 
-_SEVERITY_STYLE = {
-    "critical": "bold white on red",
-    "high": "bold red",
-    "medium": "yellow",
-    "low": "cyan",
-    "info": "dim",
-}
-_TONE_STYLE = {"danger": "bold red", "warning": "bold yellow", "ok": "bold green"}
 _PARTY_STYLE = {"first": "green", "third": "yellow", "unknown": "dim"}
 
 
@@ -73,7 +67,7 @@ def _status(console: Console, audit: Audit) -> None:
 def _headline(console: Console, audit: Audit) -> None:
     head = headline(audit)
     console.print()
-    console.print(_t(head.text, _TONE_STYLE[head.tone], limit=None))
+    console.print(_t(head.text, TONE_STYLE[head.tone], limit=None))
     for line in head.details:
         _hanging(console, "• ", _t(line, "dim", limit=None))
 
@@ -176,7 +170,7 @@ def _findings(console: Console, audit: Audit) -> None:
     grid.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
     for finding in findings:
         grid.add_row(
-            Text(finding.severity.upper(), style=_SEVERITY_STYLE.get(finding.severity, "")),
+            Text(finding.severity.upper(), style=SEVERITY_STYLE.get(finding.severity, "")),
             Text(finding.basis),
             Text(finding.confidence),
             _t(finding.title, limit=300),

@@ -40,7 +40,7 @@ from aivet.evidence import Artifact
 from aivet.intel.domains import registrable_domain
 from aivet.intel.kb import Intel
 from aivet.intel.sdks import sdk_hit
-from aivet.model import SCHEMA_VERSION, Audit, IntelInfo, ToolInfo
+from aivet.model import SCHEMA_VERSION, Audit, ToolInfo
 
 DEX_NAME = re.compile(r"^classes\d*\.dex$")
 TEXT_ASSET = re.compile(
@@ -189,11 +189,7 @@ def analyze_app(
         status="partial" if status_reasons else "complete",
         status_reasons=status_reasons,
         tool=ToolInfo(name="aivet", version=__version__),
-        intel=IntelInfo(
-            snapshot_sha256=intel.snapshot_sha256,
-            entities=len(intel.entities),
-            watchlists=len(intel.watchlists),
-        ),
+        intel=intel.info(),
         findings=findings,
         session_sha256=session_sha256,
         artifacts=artifacts,
