@@ -75,6 +75,7 @@ def test_reference_apk_shows_every_reported_weakness(audited: Audit) -> None:
             "app.debug-certificate", "app.credential-storage", "app.hardcoded-secret",
             "app.anti-analysis", "app.exported-component"} <= set(rules)  # fmt: skip
     assert any("password" in t for t in rules["app.credential-storage"])
+    assert any("chat_history.db" in t for t in rules["app.unencrypted-database"])
     exported = [f for f in audited.findings if f.rule == "app.exported-component"]
     assert [f.data["name"] for f in exported] == ["ai.demoseek.chat.PushReceiver"]
     secret = next(s for s in report.secrets if s.kind == "aws-access-key")

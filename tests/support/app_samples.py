@@ -62,6 +62,10 @@ LOGIN_STORE = """.class public Lai/demoseek/chat/LoginStore;
     invoke-interface {v0}, Landroid/content/SharedPreferences$Editor;->apply()V
     invoke-static {}, Landroid/os/Debug;->isDebuggerConnected()Z
     move-result v0
+    const-string v0, "chat_history.db"
+    const/4 v1, 0x0
+    const/4 v2, 0x0
+    invoke-virtual {p0, v0, v1, v2}, Landroid/content/Context;->openOrCreateDatabase(Ljava/lang/String;ILandroid/database/sqlite/SQLiteDatabase$CursorFactory;)Landroid/database/sqlite/SQLiteDatabase;
     return-void
 .end method
 

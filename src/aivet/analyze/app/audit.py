@@ -52,6 +52,9 @@ DOCUMENT_SUFFIXES = (".plist", ".json", ".xml", ".strings", ".txt", ".js", ".htm
 """Bundle files written by people, scanned for random-looking keys; binaries are not."""
 PREFERRED_ABIS = ("arm64-v8a", "armeabi-v7a", "x86_64", "x86", "armeabi")
 """Native libraries are scanned for one ABI only: the others are builds of the same code."""
+SQLCIPHER_PREFIXES = ("Lnet/sqlcipher/", "Lnet/zetetic/")
+"""SQLCipher: with it in the app, its databases may be encrypted (static analysis cannot tell
+which ones), so plain-database findings are not raised."""
 PACKER_LIBRARIES = {
     "libjiagu": "Qihoo 360 Jiagu",
     "libsecexe": "Bangcle",
@@ -344,6 +347,10 @@ def _analyze_android(
             collected.indicators.append(
                 Indicator("packer", f"dex file outside the standard names: {name}", Location(name))
             )
+    if any(c.startswith(SQLCIPHER_PREFIXES) for c in class_names):
+        collected.indicators.append(
+            Indicator("encrypted-database", "SQLCipher classes", Location("", "Lnet/sqlcipher/"))
+        )
     collected.timings_ms["dex"] = _ms(step)
 
     step = time.perf_counter()

@@ -455,6 +455,27 @@ def _storage(report: AppReport) -> list[Finding]:
                 data={"store": store, "key": key},
             )
         )
+    encrypted = any(i.kind == "encrypted-database" for i in report.indicators)
+    databases: dict[str, list[Location]] = {}
+    for write in report.storage:
+        if write.store == "sqlite" and not encrypted:
+            databases.setdefault(write.key, []).append(write.location)
+    for name, locations in sorted(databases.items()):
+        out.append(
+            _finding(
+                "app.unencrypted-database",
+                name,
+                category="storage",
+                severity="low",
+                confidence="medium",
+                title=f"Plain SQLite database '{name}'",
+                explanation="The code opens this database with Android's SQLite, which does "
+                "not encrypt; no SQLCipher classes are in the app. What it holds is readable "
+                "from backups and rooted devices.",
+                locations=locations,
+                data={"store": "sqlite", "key": name},
+            )
+        )
     return out
 
 
@@ -592,7 +613,7 @@ def _integrity(report: AppReport) -> list[Finding]:
     by_kind: dict[str, list[Location]] = {}
     details: dict[str, list[str]] = {}
     for indicator in report.indicators:
-        if indicator.kind in ("keychain", "crypto-api"):
+        if indicator.kind in ("keychain", "crypto-api", "encrypted-database"):
             continue
         by_kind.setdefault(indicator.kind, []).append(indicator.location)
         details.setdefault(indicator.kind, []).append(indicator.detail)
