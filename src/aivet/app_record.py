@@ -224,6 +224,8 @@ class SdkHit:
     """Where the signature comes from (intel record sources, Exodus)."""
     domains: list[str] = field(default_factory=list)
     """The maker's domains as the intel knows them, so receiver rules of a policy apply."""
+    locations: list[Location] = field(default_factory=list)
+    """Where its code is: the first class under each matched prefix, in its dex file."""
 
 
 @dataclass

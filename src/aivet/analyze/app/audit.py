@@ -12,6 +12,7 @@ scanned and dropped before the next, and a time limit ends the analysis with a
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import time
@@ -321,6 +322,7 @@ def _analyze_android(
     )
     hidden_dex = [n for n in archive.names if n.endswith(".dex") and not DEX_NAME.match(n)]
     class_names: list[str] = []
+    class_files: list[tuple[str, str]] = []
     for name in [*dex_names, *hidden_dex]:
         if deadline.passed():
             collected.partial.append(
@@ -337,6 +339,7 @@ def _analyze_android(
             continue
         del data
         class_names += dex.class_names
+        class_files += ((c, name) for c in dex.class_names)
         scan = scan_dex(dex)
         collected.crypto += scan.crypto
         collected.storage += scan.storage
@@ -385,6 +388,9 @@ def _analyze_android(
 
     step = time.perf_counter()
     sdks = [sdk_hit(m, intel) for m in intel.sdks.match_android(class_names)]
+    class_files.sort()
+    for hit in sdks:
+        hit.locations = _sdk_locations(class_files, hit.matched)
     collected.timings_ms["sdks"] = _ms(step)
     report = AppReport(
         platform="android",
@@ -405,6 +411,24 @@ def _analyze_android(
         sdks=sdks,
     )
     return report, derived, collected
+
+
+PACKAGE_PREFIX = re.compile(r"^[A-Za-z0-9_$]+(?:\.[A-Za-z0-9_$]+)*\.?$")
+
+
+def _sdk_locations(class_files: list[tuple[str, str]], matched: list[str]) -> list[Location]:
+    """The first class (by name) under each matched package prefix, with its dex file;
+    `class_files` is sorted, so each lookup is a binary search."""
+    places = []
+    for prefix in matched[:5]:
+        if not PACKAGE_PREFIX.match(prefix):
+            continue  # an Exodus regular expression: no single package to point at
+        descriptor = "L" + prefix.rstrip(".").replace(".", "/") + "/"
+        at = bisect.bisect_left(class_files, (descriptor, ""))
+        if at < len(class_files) and class_files[at][0].startswith(descriptor):
+            name, dex = class_files[at]
+            places.append(Location(dex, name))
+    return places
 
 
 def _native_libraries(names: Iterable[str]) -> list[str]:

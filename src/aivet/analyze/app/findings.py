@@ -264,7 +264,7 @@ def _sdks(report: AppReport) -> list[Finding]:
             "entity": owner.entity_name if owner else None,
             "entity_id": owner.entity_id if owner else None, "domains": sdk.domains,
         }  # fmt: skip
-        locations = [Location("", m) for m in sdk.matched]
+        locations = sdk.locations or [Location("", m) for m in sdk.matched]
         if owner is not None and owner.watchlists:
             out.append(
                 _finding(
