@@ -266,3 +266,48 @@ def test_large_apk_with_many_dex_files_is_read_whole(tmp_path: Path, intel: Inte
     assert report.android is not None and len(report.android.dex_files) == 30
     assert report.android.classes == 30 * 1714
     assert not report.archive.skipped
+
+
+TRUST_ALL = """.class public Lai/demoseek/net/TrustAll;
+.super Ljava/lang/Object;
+.implements Ljavax/net/ssl/X509TrustManager;
+
+.method public checkClientTrusted([Ljava/security/cert/X509Certificate;Ljava/lang/String;)V
+    .registers 3
+    return-void
+.end method
+
+.method public checkServerTrusted([Ljava/security/cert/X509Certificate;Ljava/lang/String;)V
+    .registers 3
+    return-void
+.end method
+
+.method public getAcceptedIssuers()[Ljava/security/cert/X509Certificate;
+    .registers 2
+    const/4 v0, 0x0
+    new-array v0, v0, [Ljava/security/cert/X509Certificate;
+    return-object v0
+.end method
+"""
+
+
+def test_trust_all_certificates_is_a_transport_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.support.android_tools import ApkSpec, build_apk, manifest
+
+    apk = build_apk(
+        ApkSpec(manifest=manifest("ai.demoseek.net"), smali={"TrustAll.smali": TRUST_ALL}),
+        tmp_path / "trust.apk",
+    )
+    out = tmp_path / "out"
+    assert main(["app", str(apk), "--out", str(out), "--quiet"]) == 0
+    audit = load_audit(out / "audit.json")
+    (finding,) = [f for f in audit.findings if f.rule == "app.tls-validation-disabled"]
+    assert finding.severity == "high" and "every certificate" in finding.title
+    assert finding.evidence[0].ref == "classes.dex"
+    assert finding.evidence[0].detail.startswith("Lai/demoseek/net/TrustAll;->checkServerTrusted")
+    assert not [f for f in audit.findings if f.rule == "app.anti-analysis"]
+    capsys.readouterr()
+    assert main(["verdict", str(out), "--policy", "moderate-company"]) == 10
+    assert "app-security" in capsys.readouterr().out

@@ -22,11 +22,13 @@ from aivet.analyze.app.dex import (
     CodeSpan,
     DexError,
     DexFile,
+    FieldRef,
     MethodRef,
     Unreadable,
     decode_mutf8,
 )
 from aivet.analyze.app.dex_code import (
+    TLS_KIND,
     DexScan,
     algorithm_name,
     mask_key,
@@ -620,6 +622,289 @@ def test_string_users_skips_malformed_methods(api_dex: DexFile) -> None:
     assert user.endswith(";->first()Ljava/lang/String;")
 
 
+# --- TLS validation switched off --------------------------------------------------------
+
+CHAIN = "[Ljava/security/cert/X509Certificate;Ljava/lang/String;"
+CHECK_SERVER = f"checkServerTrusted({CHAIN})V"
+VERIFY = "verify(Ljava/lang/String;Ljavax/net/ssl/SSLSession;)Z"
+SSL_ERROR = (
+    "onReceivedSslError(Landroid/webkit/WebView;Landroid/webkit/SslErrorHandler;"
+    "Landroid/net/http/SslError;)V"
+)
+NULL_CHECK = (
+    "Lkotlin/jvm/internal/Intrinsics;->checkNotNullParameter(Ljava/lang/Object;Ljava/lang/String;)V"
+)
+APACHE_SSL = "Lorg/apache/http/conn/ssl"
+SOCKET_FACTORY = f"{APACHE_SSL}/SSLSocketFactory;"
+X509_VERIFIER = f"{APACHE_SSL}/X509HostnameVerifier;"
+NOOP = f"{APACHE_SSL}/NoopHostnameVerifier;"
+TRUST_ALL = "X509TrustManager.checkServerTrusted accepts every certificate"
+HOST_ALL = "HostnameVerifier.verify returns true for every host"
+PROCEEDS = "WebViewClient.onReceivedSslError proceeds on TLS errors"
+
+
+def _tls_class(name: str, parents: str, body: str) -> str:
+    return f".class public Lcom/example/tls/{name};\n{parents}\n{body}"
+
+
+_TRUST_MANAGER = ".super Ljava/lang/Object;\n.implements Ljavax/net/ssl/X509TrustManager;"
+_VERIFIER = ".super Ljava/lang/Object;\n.implements Ljavax/net/ssl/HostnameVerifier;"
+_WEB_CLIENT = ".super Landroid/webkit/WebViewClient;"
+
+TLS_SOURCES = {
+    # The classic trust-all manager: every check empty, no accepted issuers.
+    "TrustAll.smali": _tls_class("TrustAll", _TRUST_MANAGER, f"""
+.method public checkClientTrusted({CHAIN})V
+    .registers 3
+    return-void
+.end method
+
+.method public {CHECK_SERVER}
+    .registers 3
+    nop
+    return-void
+.end method
+
+.method public getAcceptedIssuers()[Ljava/security/cert/X509Certificate;
+    .registers 2
+    const/4 v0, 0x0
+    new-array v0, v0, [Ljava/security/cert/X509Certificate;
+    return-object v0
+.end method
+"""),
+    # The same in Kotlin: parameter null checks reject no certificate.
+    "KotlinTrustAll.smali": _tls_class("KotlinTrustAll", _TRUST_MANAGER, f"""
+.method public {CHECK_SERVER}
+    .registers 4
+    const-string v0, "chain"
+    invoke-static {{p1, v0}}, {NULL_CHECK}
+    const-string v0, "authType"
+    invoke-static {{p2, v0}}, {NULL_CHECK}
+    return-void
+.end method
+"""),
+    "ExtendedTrustAll.smali": _tls_class(
+        "ExtendedTrustAll", ".super Ljavax/net/ssl/X509ExtendedTrustManager;", f"""
+.method public {CHECK_SERVER}
+    .registers 3
+    return-void
+.end method
+
+.method public checkServerTrusted({CHAIN}Ljava/net/Socket;)V
+    .registers 4
+    move-object v0, p1
+    return-void
+.end method
+
+.method public checkServerTrusted({CHAIN}Ljavax/net/ssl/SSLEngine;)V
+    .registers 4
+    return-void
+.end method
+"""),
+    "Strict.smali": _tls_class("Strict", _TRUST_MANAGER, f"""
+.method public {CHECK_SERVER}
+    .registers 5
+    array-length v0, p1
+    if-nez v0, :ok
+    new-instance v0, Ljava/security/cert/CertificateException;
+    const-string v1, "empty chain"
+    invoke-direct {{v0, v1}}, Ljava/security/cert/CertificateException;-><init>(Ljava/lang/String;)V
+    throw v0
+    :ok
+    return-void
+.end method
+"""),
+    "Delegating.smali": _tls_class("Delegating", _TRUST_MANAGER, f"""
+.field private final delegate:Ljavax/net/ssl/X509TrustManager;
+
+.method public {CHECK_SERVER}
+    .registers 4
+    iget-object v0, p0, Lcom/example/tls/Delegating;->delegate:Ljavax/net/ssl/X509TrustManager;
+    invoke-interface {{v0, p1, p2}}, Ljavax/net/ssl/X509TrustManager;->{CHECK_SERVER}
+    return-void
+.end method
+"""),
+    "AllowAllVerifier.smali": _tls_class("AllowAllVerifier", _VERIFIER, f"""
+.method public {VERIFY}
+    .registers 4
+    const/4 v0, 0x1
+    return v0
+.end method
+"""),
+    "PinnedVerifier.smali": _tls_class("PinnedVerifier", _VERIFIER, f"""
+.method public {VERIFY}
+    .registers 4
+    const-string v0, "api.example.com"
+    invoke-virtual {{v0, p1}}, Ljava/lang/String;->equals(Ljava/lang/Object;)Z
+    move-result v0
+    return v0
+.end method
+"""),
+    # Named and typed like a verifier, but no HostnameVerifier: nobody asks it.
+    "NotAVerifier.smali": _tls_class("NotAVerifier", ".super Ljava/lang/Object;", f"""
+.method public {VERIFY}
+    .registers 4
+    const/4 v0, 0x1
+    return v0
+.end method
+"""),
+    "LegacyClient.smali": _tls_class("LegacyClient", ".super Ljava/lang/Object;", f"""
+.method public static allowAll(){X509_VERIFIER}
+    .registers 1
+    sget-object v0, {SOCKET_FACTORY}->ALLOW_ALL_HOSTNAME_VERIFIER:{X509_VERIFIER}
+    return-object v0
+.end method
+
+.method public static strict(){X509_VERIFIER}
+    .registers 1
+    sget-object v0, {SOCKET_FACTORY}->STRICT_HOSTNAME_VERIFIER:{X509_VERIFIER}
+    return-object v0
+.end method
+
+.method public static noop()Ljavax/net/ssl/HostnameVerifier;
+    .registers 1
+    new-instance v0, {NOOP}
+    invoke-direct {{v0}}, {NOOP}-><init>()V
+    return-object v0
+.end method
+
+.method public static noopInstance()Ljavax/net/ssl/HostnameVerifier;
+    .registers 1
+    sget-object v0, {NOOP}->INSTANCE:{NOOP}
+    return-object v0
+.end method
+"""),
+    # Proceeds only when a debug flag is set: still reported, the flag may be on.
+    "LenientWebClient.smali": _tls_class("LenientWebClient", _WEB_CLIENT, f"""
+.field public debug:Z
+
+.method public {SSL_ERROR}
+    .registers 5
+    iget-boolean v0, p0, Lcom/example/tls/LenientWebClient;->debug:Z
+    if-eqz v0, :cancel
+    invoke-virtual {{p2}}, Landroid/webkit/SslErrorHandler;->proceed()V
+    return-void
+    :cancel
+    invoke-virtual {{p2}}, Landroid/webkit/SslErrorHandler;->cancel()V
+    return-void
+.end method
+
+.method public resume(Landroid/webkit/SslErrorHandler;)V
+    .registers 2
+    invoke-virtual {{p1}}, Landroid/webkit/SslErrorHandler;->proceed()V
+    return-void
+.end method
+"""),
+    "StrictWebClient.smali": _tls_class("StrictWebClient", _WEB_CLIENT, f"""
+.method public {SSL_ERROR}
+    .registers 4
+    invoke-virtual {{p2}}, Landroid/webkit/SslErrorHandler;->cancel()V
+    return-void
+.end method
+"""),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tls_dex(tmp_path_factory: pytest.TempPathFactory) -> DexFile:
+    out = tmp_path_factory.mktemp("tls") / "classes.dex"
+    return DexFile.parse(assemble_dex(TLS_SOURCES, out).read_bytes(), "classes.dex")
+
+
+def _tls(scan: DexScan) -> set[tuple[str, str]]:
+    """(detail, method) of each TLS indicator, the method without its package."""
+    return {
+        (i.detail, i.location.where.removeprefix("Lcom/example/tls/"))
+        for i in scan.indicators
+        if i.kind == TLS_KIND
+    }
+
+
+def _type(dex: DexFile, descriptor: str) -> int:
+    return dex.type_ids.index(dex.strings.index(descriptor))
+
+
+def test_tls_validation_switched_off(tls_dex: DexFile) -> None:
+    scan = scan_dex(tls_dex)
+    assert _tls(scan) == {
+        (TRUST_ALL, f"TrustAll;->{CHECK_SERVER}"),
+        (TRUST_ALL, f"KotlinTrustAll;->{CHECK_SERVER}"),
+        (TRUST_ALL, f"ExtendedTrustAll;->{CHECK_SERVER}"),
+        (TRUST_ALL, f"ExtendedTrustAll;->checkServerTrusted({CHAIN}Ljava/net/Socket;)V"),
+        (TRUST_ALL, f"ExtendedTrustAll;->checkServerTrusted({CHAIN}Ljavax/net/ssl/SSLEngine;)V"),
+        (HOST_ALL, f"AllowAllVerifier;->{VERIFY}"),
+        (
+            "SSLSocketFactory.ALLOW_ALL_HOSTNAME_VERIFIER accepts every host",
+            f"LegacyClient;->allowAll(){X509_VERIFIER}",
+        ),
+        (
+            "NoopHostnameVerifier accepts every host",
+            "LegacyClient;->noop()Ljavax/net/ssl/HostnameVerifier;",
+        ),
+        (
+            "NoopHostnameVerifier accepts every host",
+            "LegacyClient;->noopInstance()Ljavax/net/ssl/HostnameVerifier;",
+        ),
+        (PROCEEDS, f"LenientWebClient;->{SSL_ERROR}"),
+    }
+    # Not reported: a check that throws (Strict) or delegates (Delegating), a verifier
+    # that compares the host (PinnedVerifier), a class that only looks like a verifier,
+    # the strict field, the client-side check, proceed() outside the callback, and a
+    # WebViewClient that cancels.
+    assert all(i.location.file == "classes.dex" for i in scan.indicators)
+    assert scan.skipped_methods == 0
+
+
+def test_supertypes_and_fields(tls_dex: DexFile) -> None:
+    trust_all = tls_dex.supertypes(_type(tls_dex, "Lcom/example/tls/TrustAll;"))
+    assert trust_all is not None
+    assert trust_all.superclass == _type(tls_dex, "Ljava/lang/Object;")
+    assert trust_all.interfaces == (_type(tls_dex, "Ljavax/net/ssl/X509TrustManager;"),)
+    web = tls_dex.supertypes(_type(tls_dex, "Lcom/example/tls/StrictWebClient;"))
+    assert web is not None and web.interfaces == ()
+    assert web.superclass == _type(tls_dex, "Landroid/webkit/WebViewClient;")
+    # Defined elsewhere (the platform): nothing to say.
+    assert tls_dex.supertypes(_type(tls_dex, "Ljavax/net/ssl/X509TrustManager;")) is None
+    [field_id] = tls_dex.fields_named(tls_dex.strings.index("ALLOW_ALL_HOSTNAME_VERIFIER"))
+    assert tls_dex.field_ref(field_id) == FieldRef(
+        SOCKET_FACTORY, "ALLOW_ALL_HOSTNAME_VERIFIER", X509_VERIFIER
+    )
+    assert tls_dex.fields_named(-1) == tls_dex.fields_named(len(tls_dex.strings)) == []
+    with pytest.raises(DexError):
+        tls_dex.field_ref(len(tls_dex.data))
+
+
+def _uiautomator_dex() -> bytes:
+    apk = importlib.resources.files("uiautomator2") / "assets/app-uiautomator.apk"
+    with zipfile.ZipFile(str(apk)) as archive:
+        return archive.read("classes.dex")
+
+
+def test_real_apk_tls_callbacks() -> None:
+    data = _uiautomator_dex()
+    dex = DexFile.parse(data, "classes.dex")
+    # Checked by hand with androguard: the one TLS callback class is OkHttp's
+    # OkHostnameVerifier, whose verify(String, SSLSession) takes the peer certificate
+    # and calls verify(String, X509Certificate): it checks. No class here implements
+    # X509TrustManager or extends WebViewClient, and nothing names an allow-all verifier.
+    verifier = "Lokhttp3/internal/tls/OkHostnameVerifier;"
+    parents = dex.supertypes(_type(dex, verifier))
+    assert parents is not None
+    assert parents.interfaces == (_type(dex, "Ljavax/net/ssl/HostnameVerifier;"),)
+    assert _tls(scan_dex(dex)) == set()
+    # Its verify is read, not passed over: made to return true, it is reported.
+    span = next(
+        s
+        for s in dex.code_spans()
+        if isinstance(s, CodeSpan)
+        and dex.method_ref(s.method_idx).descriptor() == f"{verifier}->{VERIFY}"
+    )
+    patched = bytearray(data)
+    struct.pack_into("<2H", patched, span.insns_off, 0x1012, 0x000F)  # const/4 v0, 1; return v0
+    found = _tls(scan_dex(DexFile.parse(bytes(patched), "classes.dex")))
+    assert found == {(HOST_ALL, f"{verifier}->{VERIFY}")}
+
+
 # --- against androguard, on a real app -------------------------------------------------
 
 
@@ -816,3 +1101,40 @@ def test_unused_opcode_is_skipped(dex_bytes: bytes) -> None:
     data[span.insns_off + 6] = 0x3E  # move-result → an unused opcode
     result = scan_dex(DexFile.parse(bytes(data), "classes.dex"))
     assert result.skipped_methods == 1 and "unused opcode 0x3e" in result.skip_reasons[0]
+
+
+def _interfaces_at(data: bytearray, dex: DexFile, name: str, offset: int) -> None:
+    """Point a class's interfaces_off (the 4th u32 of its class_def) at `offset`."""
+    (class_defs_off,) = struct.unpack_from("<I", data, 100)
+    struct.pack_into("<I", data, class_defs_off + 32 * dex.class_names.index(name) + 12, offset)
+
+
+def test_interface_list_past_the_end_is_skipped(tls_dex: DexFile) -> None:
+    data = bytearray(tls_dex.data)
+    _interfaces_at(data, tls_dex, "Lcom/example/tls/TrustAll;", len(data) - 2)
+    dex = DexFile.parse(bytes(data), "classes.dex")
+    with pytest.raises(DexError, match="type list"):
+        dex.supertypes(_type(dex, "Lcom/example/tls/TrustAll;"))
+    scan = scan_dex(dex)
+    assert scan.skipped_methods == 1
+    assert scan.skip_reasons[0].startswith("Lcom/example/tls/TrustAll;: type list at")
+    found = _tls(scan)
+    assert (TRUST_ALL, f"TrustAll;->{CHECK_SERVER}") not in found
+    assert (HOST_ALL, f"AllowAllVerifier;->{VERIFY}") in found  # the rest is still read
+
+
+def test_overlapping_interface_lists_are_capped(tls_dex: DexFile) -> None:
+    # Each class's interface list starts 4 bytes further into one run of words that
+    # each claim 50,000 types (100 KB): read in full, together far more than the file.
+    count = 50_000
+    base = len(tls_dex.data)
+    data = bytearray(tls_dex.data + struct.pack("<I", count) * count)
+    struct.pack_into("<I", data, 32, len(data))
+    for index, name in enumerate(tls_dex.class_names):
+        _interfaces_at(data, tls_dex, name, base + 4 * index)
+    dex = DexFile.parse(bytes(data), "classes.dex")
+    with pytest.raises(DexError, match="type lists overlap"):
+        _fast(lambda: [dex.supertypes(_type(dex, name)) for name in dex.class_names])
+    result: list[DexScan] = []
+    _fast(lambda: result.append(scan_dex(DexFile.parse(bytes(data), "classes.dex"))))
+    assert any("type lists overlap" in reason for reason in result[0].skip_reasons)

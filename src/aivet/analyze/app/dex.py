@@ -1,4 +1,4 @@
-"""Read a DEX file (Dalvik executable) from untrusted bytes: strings, classes, methods, code.
+"""Read a DEX file (Dalvik executable) from untrusted bytes: strings, classes, members, code.
 
 Only what the app audit needs is read, and only when asked: the header and the id
 tables are checked against the file size up front, strings are decoded in one pass,
@@ -28,6 +28,8 @@ MAX_PROTO_TEXT = 65536
 name) would be a quarter-gigabyte string per proto."""
 CODE_ITEM_HEADER = 16
 """registers, ins, outs, tries (u16 each), debug_info_off, insns_size (u32 each)."""
+NO_INDEX = 0xFFFFFFFF
+"""A class_def's superclass_idx for java.lang.Object, which has none."""
 
 _TABLES = (
     # (name, header offset of size/offset pair, bytes per entry)
@@ -53,6 +55,26 @@ class MethodRef:
 
     def descriptor(self) -> str:
         return f"{self.class_name}->{self.name}{self.proto}"
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    class_name: str
+    name: str
+    type_name: str
+
+
+class Supertypes(NamedTuple):
+    """What a class definition names as its direct parents, as type indices.
+
+    Not checked against the type table: compare them with known indices, or look them
+    up with `DexFile.type_name`.
+    """
+
+    superclass: int | None
+    """None for a class with no superclass (java.lang.Object)."""
+    interfaces: tuple[int, ...]
+    """The interfaces it declares itself, not those it inherits."""
 
 
 class CodeSpan(NamedTuple):
@@ -146,6 +168,7 @@ class DexFile:
         strings: list[str],
         type_ids: array[int],
         proto_ids: array[int],
+        field_table: tuple[int, int],
         method_ids: array[int],
         class_defs: array[int],
     ) -> None:
@@ -155,12 +178,19 @@ class DexFile:
         self._type_ids = type_ids
         self._proto_ids = proto_ids
         """Flat (shorty_idx, return_type_idx, parameters_off) triples."""
+        self._field_table = field_table
+        """(count, file offset) of the field_id_item rows, read in place when asked."""
         self._method_ids = method_ids
         """Flat u16 quads: class_idx, proto_idx, name_idx low half, name_idx high half."""
         self._class_defs = class_defs
         """Flat class_def_item rows of 8 u32."""
         self._protos: dict[int, str] = {}
         self._methods: dict[int, MethodRef] = {}
+        self._type_lists: dict[int, tuple[int, ...]] = {}
+        # Type lists never overlap in a well-formed file (identical ones are shared by
+        # offset); cap the types read so classes naming many overlapping long lists
+        # cannot make reading them quadratic.
+        self._type_list_budget = len(data) // 2
 
     @classmethod
     def parse(cls, data: bytes, name: str) -> DexFile:
@@ -203,6 +233,7 @@ class DexFile:
             _decode_strings(data, _table(data, "I", *tables["string_ids"], 4)),
             _table(data, "I", *tables["type_ids"], 4),
             _table(data, "I", *tables["proto_ids"], 12),
+            tables["field_ids"],
             _table(data, "H", *tables["method_ids"], 8),
             _table(data, "I", *tables["class_defs"], 32),
         )
@@ -275,6 +306,75 @@ class DexFile:
         ref = MethodRef(self.type_name(class_idx), self.string(name_idx), self.proto(proto_idx))
         self._methods[idx] = ref
         return ref
+
+    def fields_named(self, name_idx: int) -> list[int]:
+        """Field ids whose name is string `name_idx`, found by a byte search of the field
+        table rather than a loop over it (the name is the u32 at byte 4 of each row)."""
+        if not 0 <= name_idx < len(self.strings):
+            return []
+        count, start = self._field_table
+        end = start + 8 * count
+        needle = _U32.pack(name_idx)
+        find = self.data.find
+        found: list[int] = []
+        at = find(needle, start, end)
+        while at >= 0:
+            if (at - start) % 8 == 4:
+                found.append((at - start) // 8)
+            at = find(needle, at + 1, end)
+        return found
+
+    def field_ref(self, idx: int) -> FieldRef:
+        count, start = self._field_table
+        if not 0 <= idx < count:
+            raise DexError(f"field index {idx} out of range")
+        class_idx, type_idx, name_idx = struct.unpack_from("<2HI", self.data, start + 8 * idx)
+        return FieldRef(self.type_name(class_idx), self.string(name_idx), self.type_name(type_idx))
+
+    @cached_property
+    def _class_rows(self) -> dict[int, int]:
+        """Where each class is defined, by type index: the position of its row's first
+        u32 in the flat class_defs array.
+
+        A file that defines a class twice (which the platform rejects) keeps the last.
+        """
+        defs = self._class_defs
+        return dict(zip(defs[0::8], range(0, len(defs), 8), strict=True))
+
+    def supertypes(self, type_idx: int) -> Supertypes | None:
+        """The direct superclass and declared interfaces of a class defined in this file;
+        None for a class defined elsewhere.
+
+        DexError when its interface list lies outside the file.
+        """
+        row = self._class_rows.get(type_idx)
+        if row is None:
+            return None
+        superclass = self._class_defs[row + 2]
+        return Supertypes(
+            None if superclass == NO_INDEX else superclass,
+            self._type_list(self._class_defs[row + 3]),
+        )
+
+    def _type_list(self, offset: int) -> tuple[int, ...]:
+        """The type indices of the type_list at `offset` (0 means an empty list)."""
+        if not offset:
+            return ()
+        cached = self._type_lists.get(offset)
+        if cached is not None:
+            return cached
+        data = self.data
+        if offset + 4 > len(data):
+            raise DexError(f"type list at 0x{offset:x} past the end of the file")
+        (count,) = _U32.unpack_from(data, offset)
+        if offset + 4 + 2 * count > len(data):
+            raise DexError(f"type list at 0x{offset:x}: {count} types run past the file")
+        self._type_list_budget -= count
+        if self._type_list_budget < 0:
+            raise DexError("type lists overlap (more types than the file holds)")
+        types = struct.unpack_from(f"<{count}H", data, offset + 4)
+        self._type_lists[offset] = types
+        return types
 
     @cached_property
     def class_names(self) -> list[str]:

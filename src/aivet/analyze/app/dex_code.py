@@ -1,4 +1,5 @@
-"""Scan Dalvik bytecode for crypto, local storage and anti-analysis checks, in one pass.
+"""Scan Dalvik bytecode for crypto, local storage, anti-analysis checks and switched-off
+TLS validation, in one pass.
 
 The scan looks for a small set of calls (`Cipher.getInstance`, `SecretKeySpec.<init>`,
 `SharedPreferences.Editor.putString`, `Debug.isDebuggerConnected`…) and string
@@ -13,6 +14,11 @@ dataflow: a register holds a string literal, an integer constant or a byte array
 followed, so a value set on one path and used on another is taken as set; for the
 questions asked here (is this key a literal, is this IV all zero) that is the usual
 shape of the code. A method whose code is malformed is skipped and counted.
+
+TLS validation is switched off by what a class is as much as by what it calls: a trust
+manager whose `checkServerTrusted` does nothing, a host-name verifier whose `verify`
+returns true. Those callbacks are found from the method table (by name and signature)
+and the class definitions (by direct parent), and only they are read, whatever they call.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from enum import Enum, auto
 from itertools import accumulate
-from typing import Literal
+from typing import Literal, TypeVar
 
 from aivet.analyze.app.dex import CodeSpan, DexError, DexFile, MethodRef
 from aivet.app_record import CryptoUse, Indicator, Location, StorageWrite
@@ -93,6 +99,10 @@ _MOVE_RESULT = frozenset({0x0A, 0x0B, 0x0C})
 _MOVE = frozenset({0x01, 0x02, 0x03, 0x07, 0x08, 0x09})
 """Single-register moves (wide ones only drop what their target held)."""
 _CONST = frozenset({0x12, 0x13, 0x14, 0x15})
+_CONST_WIDE = frozenset({0x16, 0x17, 0x18, 0x19})
+_MOVE_WIDE = frozenset({0x04, 0x05, 0x06})
+_RETURN_VOID, _RETURN = 0x0E, 0x0F
+_SGET_OBJECT = 0x62
 _RESULT_ELSEWHERE = frozenset({0x24, 0x25, 0xFA, 0xFB, 0xFC, 0xFD})
 """Instructions other than the calls tracked that leave a result for move-result."""
 _PACKED_SWITCH, _SPARSE_SWITCH, _ARRAY_DATA = 0x0100, 0x0200, 0x0300
@@ -117,12 +127,32 @@ class _Call(Enum):
     FILE_OUTPUT = auto()
     DEBUGGER = auto()
     SOCKET = auto()
+    ALLOW_ALL_VERIFIER = auto()
+    SSL_PROCEED = auto()
+    NULL_CHECK = auto()
 
 
 _HELPERS = frozenset(
     {_Call.GET_BYTES, _Call.BASE64_ANDROID, _Call.BASE64_JAVA, _Call.DIGEST, _Call.RANDOM_BYTES}
 )
 """Calls that only give a value to the others; on their own they report nothing."""
+_CALLBACK_ONLY = frozenset({_Call.SSL_PROCEED, _Call.NULL_CHECK})
+"""Calls that matter only inside the TLS callbacks, which are found by their class and
+read whatever they call: elsewhere they report nothing."""
+
+TLS_KIND = "tls-validation-disabled"
+_ALLOW_ALL_VERIFIERS = (
+    "Lorg/apache/http/conn/ssl/AllowAllHostnameVerifier;",
+    "Lorg/apache/http/conn/ssl/NoopHostnameVerifier;",
+    "Lcz/msebera/android/httpclient/conn/ssl/AllowAllHostnameVerifier;",
+    "Lcz/msebera/android/httpclient/conn/ssl/NoopHostnameVerifier;",
+)
+"""HttpClient's verifiers that accept every host name: Android's bundled copy (and
+HttpClient 4.4+, same package), and the cz.msebera port that apps ship instead."""
+_ALLOW_ALL_FIELD = "ALLOW_ALL_HOSTNAME_VERIFIER"
+"""The allow-all verifier as a constant of HttpClient's socket factories (SSLSocketFactory,
+SSLConnectionSocketFactory); it is read through whatever class the source named (often a
+subclass), so it is recognised by name alone."""
 
 _CALLS_BY_CLASS: dict[str, dict[str, _Call]] = {
     "Ljavax/crypto/Cipher;": {"getInstance": _Call.CIPHER},
@@ -154,6 +184,13 @@ _CALLS_BY_CLASS: dict[str, dict[str, _Call]] = {
     # SQLCipher's helper takes the same arguments.
     "Landroid/database/sqlite/SQLiteOpenHelper;": {"<init>": _Call.SQLITE_HELPER},
     "Lnet/sqlcipher/database/SQLiteOpenHelper;": {"<init>": _Call.SQLITE_HELPER},
+    **{verifier: {"<init>": _Call.ALLOW_ALL_VERIFIER} for verifier in _ALLOW_ALL_VERIFIERS},
+    "Landroid/webkit/SslErrorHandler;": {"proceed": _Call.SSL_PROCEED},
+    # Kotlin's checks that a parameter is not null: they reject no certificate, so a
+    # Kotlin trust manager whose body is only these is as empty as a Java one.
+    "Lkotlin/jvm/internal/Intrinsics;": dict.fromkeys(
+        ("checkNotNullParameter", "checkParameterIsNotNull"), _Call.NULL_CHECK
+    ),
 }
 _CALLS_BY_NAME: dict[str, tuple[str, _Call]] = {
     # Context methods are called through whatever class the caller holds (the Activity
@@ -161,6 +198,51 @@ _CALLS_BY_NAME: dict[str, tuple[str, _Call]] = {
     "openOrCreateDatabase": ("(Ljava/lang/String;I", _Call.SQLITE_OPEN),
     "openFileOutput": ("(Ljava/lang/String;I)", _Call.FILE_OUTPUT),
 }
+
+
+class _Callback(Enum):
+    """A method the platform calls to decide whether a TLS connection may go on."""
+
+    TRUST_CHECK = auto()
+    HOST_CHECK = auto()
+    SSL_ERROR = auto()
+
+
+_CHAIN = "[Ljava/security/cert/X509Certificate;Ljava/lang/String;"
+_CALLBACKS: dict[tuple[str, str], _Callback] = {
+    ("checkServerTrusted", f"({_CHAIN})V"): _Callback.TRUST_CHECK,
+    # X509ExtendedTrustManager's variants, given the socket or engine of the connection.
+    ("checkServerTrusted", f"({_CHAIN}Ljava/net/Socket;)V"): _Callback.TRUST_CHECK,
+    ("checkServerTrusted", f"({_CHAIN}Ljavax/net/ssl/SSLEngine;)V"): _Callback.TRUST_CHECK,
+    ("verify", "(Ljava/lang/String;Ljavax/net/ssl/SSLSession;)Z"): _Callback.HOST_CHECK,
+    (
+        "onReceivedSslError",
+        "(Landroid/webkit/WebView;Landroid/webkit/SslErrorHandler;Landroid/net/http/SslError;)V",
+    ): _Callback.SSL_ERROR,
+}
+_CALLBACK_NAMES = frozenset(name for name, _ in _CALLBACKS)
+_CALLBACK_OWNERS: dict[_Callback, tuple[str, ...]] = {
+    _Callback.TRUST_CHECK: (
+        "Ljavax/net/ssl/X509TrustManager;",
+        "Ljavax/net/ssl/X509ExtendedTrustManager;",
+    ),
+    _Callback.HOST_CHECK: (
+        "Ljavax/net/ssl/HostnameVerifier;",
+        "Lorg/apache/http/conn/ssl/X509HostnameVerifier;",
+    ),
+    _Callback.SSL_ERROR: ("Landroid/webkit/WebViewClient;",),
+}
+"""The parents (interface or superclass: a class_def never names an interface as its
+superclass, so one set serves both) that make a method with a callback's name and
+signature that callback. Only the direct parents written in the class definition are
+looked at: a class that inherits one through a parent of its own (a subclass of the
+app's own WebViewClient) is not followed."""
+_CALLBACK_DETAILS: dict[_Callback, str] = {
+    _Callback.TRUST_CHECK: "X509TrustManager.checkServerTrusted accepts every certificate",
+    _Callback.HOST_CHECK: "HostnameVerifier.verify returns true for every host",
+    _Callback.SSL_ERROR: "WebViewClient.onReceivedSslError proceeds on TLS errors",
+}
+
 _Store = Literal["shared-preferences", "sqlite", "file"]
 _STORES: dict[_Call, _Store] = {
     _Call.PREFS_PUT: "shared-preferences",
@@ -236,7 +318,8 @@ class DexScan:
     storage: list[StorageWrite] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
     methods_walked: int = 0
-    """Methods whose instructions were read (those referencing something looked for)."""
+    """Methods whose instructions were read (those referencing something looked for, and
+    the TLS callbacks)."""
     skipped_methods: int = 0
     """Walked methods (and unreadable classes) left out because their code is malformed."""
     skip_reasons: list[str] = field(default_factory=list)
@@ -266,6 +349,7 @@ class _Bytes:
 
 
 _Fact = str | int | _Bytes
+_V = TypeVar("_V")
 
 
 @dataclass
@@ -298,18 +382,24 @@ class _Context:
     calls: dict[int, tuple[_Call, MethodRef]]
     indicator_strings: dict[int, list[tuple[str, str]]]
     byte_array_type: int
+    tls_fields: dict[int, str]
+    """Static fields holding a verifier that accepts every host: {field id: detail}."""
 
 
 def scan_dex(dex: DexFile) -> DexScan:
-    """Crypto uses, storage writes and anti-analysis indicators in one pass over the code."""
+    """Crypto uses, storage writes, anti-analysis indicators and switched-off TLS
+    validation in one pass over the code."""
     scan = DexScan()
     byte_array = _type_index(dex, "[B")
+    calls, candidates = _interesting_methods(dex)
     context = _Context(
         dex,
-        _interesting_calls(dex),
+        calls,
         _indicator_strings(dex.strings),
         -1 if byte_array is None else byte_array,
+        _tls_fields(dex),
     )
+    callbacks = _tls_callbacks(dex, candidates, scan)
     spans: list[CodeSpan] = []
     for span in dex.code_spans():
         if isinstance(span, CodeSpan):
@@ -324,31 +414,50 @@ def scan_dex(dex: DexFile) -> DexScan:
     end = max(s.insns_off + 2 * s.insns_units for s in spans)
     # Only calls that are reported make a method worth walking: String.getBytes and
     # Base64.decode are everywhere, and matter only beside a key spec in the same method.
-    triggers = {index for index, (call, _) in context.calls.items() if call not in _HELPERS}
-    hits = _candidate_units(dex.data, start, end, triggers, set(context.indicator_strings))
+    triggers = {
+        index
+        for index, (call, _) in context.calls.items()
+        if call not in _HELPERS and call not in _CALLBACK_ONLY
+    }
+    hits = _candidate_units(
+        dex.data, start, end, triggers, set(context.indicator_strings), set(context.tls_fields)
+    )
     walked: dict[int, _Facts] = {}
     # Code items never overlap in a well-formed file (a shared one is walked once); cap
     # the units read so a file of overlapping code items cannot make the walk quadratic.
     budget = len(dex.data)
     for span in spans:
+        callback = callbacks.get(span.method_idx)
         first = bisect.bisect_left(hits, span.insns_off)
-        if first == len(hits) or hits[first] >= span.insns_off + 2 * span.insns_units:
+        hit = first < len(hits) and hits[first] < span.insns_off + 2 * span.insns_units
+        if not hit and callback is None:
             continue
-        facts = walked.get(span.insns_off)
+        facts = walked.get(span.insns_off) if hit else None
         where = f"method {span.method_idx}"
         try:
             where = _where(dex.method_ref(span.method_idx))
-            if facts is None:
+            if (hit and facts is None) or callback is not None:
                 budget -= span.insns_units
                 if budget < 0:
                     raise _Malformed("overlaps other code (read cap reached)")
+            if hit and facts is None:
                 facts = _walk(context, span)
                 walked[span.insns_off] = facts
+            detail = (
+                _CALLBACK_DETAILS[callback]
+                if callback is not None
+                and _accepts_all(callback, _code_units(dex.data, span), context.calls)
+                else None
+            )
         except (_Malformed, DexError) as exc:
             _skip(scan, f"{where}: {exc}")
             continue
         scan.methods_walked += 1
-        _report(scan, facts, Location(dex.name, where))
+        location = Location(dex.name, where)
+        if facts is not None:
+            _report(scan, facts, location)
+        if detail is not None:
+            scan.indicators.append(Indicator(TLS_KIND, detail, location))
     return scan
 
 
@@ -386,7 +495,7 @@ def string_users(
     end = max(group[0].insns_off + 2 * group[0].insns_units for group in by_start.values())
     # Even file offsets are even offsets from each insns start, code items being 4-aligned;
     # a hit that is still no instruction (operands, payload data) the walk turns down.
-    hits = _candidate_units(dex.data, starts[0], end, set(), set(users))
+    hits = _candidate_units(dex.data, starts[0], end, set(), set(users), set())
     misses = dict.fromkeys(users, 0)
     # As in scan_dex: code items never overlap in a well-formed file, so this many units
     # is more than all of its code; overlapping ones cannot make the walks quadratic.
@@ -456,6 +565,11 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
+def _simple_name(descriptor: str) -> str:
+    """`SecretKeyFactory` for `Ljavax/crypto/SecretKeyFactory;`, clipped."""
+    return _clip(descriptor.removeprefix("L").removesuffix(";").rsplit("/", 1)[-1])
+
+
 def _where(ref: MethodRef) -> str:
     """The method's descriptor, each part clipped (without building a huge one first)."""
     return f"{_clip(ref.class_name)}->{_clip(ref.name)}{_clip(ref.proto)}"
@@ -479,11 +593,19 @@ def _type_index(dex: DexFile, descriptor: str) -> int | None:
     return None if string is None else _sorted_index(dex.type_ids, string)
 
 
-def _interesting_calls(dex: DexFile) -> dict[int, tuple[_Call, MethodRef]]:
-    """Method ids that are one of the calls looked for."""
+def _interesting_methods(
+    dex: DexFile,
+) -> tuple[dict[int, tuple[_Call, MethodRef]], dict[int, tuple[_Callback, MethodRef]]]:
+    """Method ids that are one of the calls looked for, and those named and typed like a
+    TLS callback (whichever class they are in), from one pass over the method table."""
     classes = {t for d in _CALLS_BY_CLASS if (t := _type_index(dex, d)) is not None}
-    names = {n for name in _CALLS_BY_NAME if (n := _sorted_index(dex.strings, name)) is not None}
+    names = {
+        n
+        for name in (*_CALLS_BY_NAME, *_CALLBACK_NAMES)
+        if (n := _sorted_index(dex.strings, name)) is not None
+    }
     calls: dict[int, tuple[_Call, MethodRef]] = {}
+    callbacks: dict[int, tuple[_Callback, MethodRef]] = {}
     for index in dex.find_methods(classes, names):
         try:
             ref = dex.method_ref(index)
@@ -495,7 +617,121 @@ def _interesting_calls(dex: DexFile) -> dict[int, tuple[_Call, MethodRef]]:
             call = by_name if ref.proto.startswith(prefix) else None
         if call is not None:
             calls[index] = call, ref
-    return calls
+        elif (callback := _CALLBACKS.get((ref.name, ref.proto))) is not None:
+            callbacks[index] = callback, ref
+    return calls, callbacks
+
+
+def _tls_callbacks(
+    dex: DexFile, candidates: dict[int, tuple[_Callback, MethodRef]], scan: DexScan
+) -> dict[int, _Callback]:
+    """The candidates whose class, defined in this dex, directly implements or extends
+    what makes them a TLS callback. A class whose interface list cannot be read is
+    counted as skipped."""
+    owners = {
+        callback: {t for d in descriptors if (t := _type_index(dex, d)) is not None}
+        for callback, descriptors in _CALLBACK_OWNERS.items()
+    }
+    found: dict[int, _Callback] = {}
+    for index, (callback, ref) in candidates.items():
+        wanted = owners[callback]
+        # No parent in the type table means no class here can name it.
+        class_idx = _type_index(dex, ref.class_name) if wanted else None
+        if class_idx is None:
+            continue
+        try:
+            parents = dex.supertypes(class_idx)
+        except DexError as exc:
+            _skip(scan, f"{_clip(ref.class_name)}: {exc}")
+            continue
+        if parents is not None and not wanted.isdisjoint((parents.superclass, *parents.interfaces)):
+            found[index] = callback
+    return found
+
+
+def _tls_fields(dex: DexFile) -> dict[int, str]:
+    """Static fields that hold a verifier accepting every host: {field id: detail}."""
+    found: dict[int, str] = {}
+    name = _sorted_index(dex.strings, _ALLOW_ALL_FIELD)
+    for index in [] if name is None else dex.fields_named(name):
+        try:
+            owner = dex.field_ref(index).class_name
+        except DexError:
+            continue
+        found[index] = f"{_simple_name(owner)}.{_ALLOW_ALL_FIELD} accepts every host"
+    # HttpClient 4.4+ hands out its allow-all verifiers as `INSTANCE` too. Kotlin names
+    # every object's field so: look only when one of those classes is referenced at all.
+    verifiers = {t for d in _ALLOW_ALL_VERIFIERS if (t := _type_index(dex, d)) is not None}
+    name = _sorted_index(dex.strings, "INSTANCE") if verifiers else None
+    for index in [] if name is None else dex.fields_named(name):
+        try:
+            owner = dex.field_ref(index).class_name
+        except DexError:
+            continue
+        if owner in _ALLOW_ALL_VERIFIERS:
+            found[index] = f"{_simple_name(owner)} accepts every host"
+    return found
+
+
+def _accepts_all(
+    callback: _Callback, units: tuple[int, ...], calls: dict[int, tuple[_Call, MethodRef]]
+) -> bool:
+    """Whether a TLS callback's code lets every connection through.
+
+    checkServerTrusted must return without doing anything that could reject (no call,
+    no throw); verify must return a constant true; onReceivedSslError must call
+    SslErrorHandler.proceed() at all, even on one branch. _Malformed for code that
+    cannot be decoded.
+    """
+    if callback is _Callback.SSL_ERROR:
+        for pc, unit in _instructions(units):
+            if unit & 0xFF in _INVOKE or unit & 0xFF in _INVOKE_RANGE:
+                entry = calls.get(units[pc + 1])
+                if entry is not None and entry[0] is _Call.SSL_PROCEED:
+                    return True
+        return False
+    returned = _constant_return(units, calls)
+    if callback is _Callback.TRUST_CHECK:
+        return returned == (_RETURN_VOID, None)
+    return returned is not None and returned[0] == _RETURN and returned[1] not in (None, 0)
+
+
+def _constant_return(
+    units: tuple[int, ...], calls: dict[int, tuple[_Call, MethodRef]]
+) -> tuple[int, int | None] | None:
+    """How straight-line code returns when all it does first is load constants, move them
+    and check parameters for null: (the return opcode, the constant returned or None).
+
+    None when it does anything else before returning (a call, a branch, a throw, a field
+    read), since any of those may be what turns a connection down.
+    """
+    regs: dict[int, int] = {}
+    for pc, unit in _instructions(units):
+        op = unit & 0xFF
+        a = unit >> 8
+        if op == _RETURN_VOID:
+            return op, None
+        if op == _RETURN:
+            return op, regs.get(a)
+        if op in _CONST:
+            regs[a & 0xF if op == 0x12 else a] = _constant(op, unit, units, pc)
+        elif op in _MOVE:
+            target, source = _move_operands(op, unit, units, pc)
+            value = regs.get(source)
+            _drop(regs, target, False)
+            if value is not None:
+                regs[target] = value
+        elif op in _MOVE_WIDE or op in _CONST_WIDE:
+            _drop(regs, units[pc + 1] if op == 0x06 else a & 0xF if op == 0x04 else a, True)
+        elif op in (_CONST_STRING, _CONST_STRING_JUMBO):
+            _drop(regs, a, False)
+        elif op in _INVOKE_STATIC:
+            entry = calls.get(units[pc + 1])
+            if entry is None or entry[0] is not _Call.NULL_CHECK:
+                return None
+        elif unit != 0:  # anything else but a nop (whose unit is all zero) may reject
+            return None
+    return None
 
 
 def _indicator_strings(strings: list[str]) -> dict[int, list[tuple[str, str]]]:
@@ -538,9 +774,10 @@ def _id_classes(ids: list[bytes]) -> bytes:
 
 
 def _candidate_units(
-    data: bytes, start: int, end: int, methods: set[int], strings: set[int]
+    data: bytes, start: int, end: int, methods: set[int], strings: set[int], fields: set[int]
 ) -> list[int]:
-    """Even file offsets in [start, end) of code units that may reference a wanted id.
+    """Even file offsets in [start, end) of code units that may reference a wanted id:
+    invoke a method, load a string or (sget-object) read a static field.
 
     Found by one regex search over the range (its byte classes are a superset of the
     ids), then checked exactly; instructions start at even offsets since code items are
@@ -558,6 +795,10 @@ def _candidate_units(
     if strings:
         # const-string/jumbo: opcode, register byte, 32-bit string id (allowed for any id).
         parts.append(rb"\x1b[\x00-\xff]" + _id_classes([s.to_bytes(4, "little") for s in strings]))
+    reads = [f.to_bytes(2, "little") for f in fields if f < 0x10000]
+    if reads:
+        # sget-object: opcode, register byte, 16-bit field id.
+        parts.append(rb"\x62[\x00-\xff]" + _id_classes(reads))
     if not parts:
         return []
     pattern = re.compile(b"|".join(parts), re.DOTALL)
@@ -573,7 +814,9 @@ def _candidate_units(
             wanted = int.from_bytes(data[at + 2 : at + 6], "little") in strings
         else:
             index = data[at + 2] | data[at + 3] << 8
-            wanted = index in strings if op == _CONST_STRING else index in methods
+            wanted = index in (
+                strings if op == _CONST_STRING else fields if op == _SGET_OBJECT else methods
+            )
         if wanted:
             hits.append(at)
     return hits
@@ -598,7 +841,7 @@ def _payload_size(units: tuple[int, ...], pc: int) -> int:
     raise _Malformed(f"unknown pseudo-instruction 0x{unit:04x} at unit {pc}")
 
 
-def _drop(regs: dict[int, _Fact], reg: int, wide: bool) -> None:
+def _drop(regs: dict[int, _V], reg: int, wide: bool) -> None:
     regs.pop(reg, None)
     if wide:
         regs.pop(reg + 1, None)
@@ -669,12 +912,7 @@ def _walk(context: _Context, span: CodeSpan) -> _Facts:
                 regs[a] = result
             result = None
         elif op in _MOVE:
-            if op in (0x01, 0x07):  # move vA, vB: 4-bit registers
-                target, source = a & 0xF, unit >> 12
-            elif op in (0x02, 0x08):  # move/from16 vAA, vBBBB
-                target, source = a, units[pc + 1]
-            else:  # move/16 vAAAA, vBBBB
-                target, source = units[pc + 1], units[pc + 2]
+            target, source = _move_operands(op, unit, units, pc)
             value = regs.get(source)
             _drop(regs, target, False)
             if value is not None:
@@ -698,6 +936,11 @@ def _walk(context: _Context, span: CodeSpan) -> _Facts:
             _put_byte(regs, regs.get(units[pc + 1] & 0xFF), a, units[pc + 1] >> 8)
         elif op in _RESULT_ELSEWHERE:
             result = None
+        elif op == _SGET_OBJECT:
+            detail = context.tls_fields.get(units[pc + 1])
+            if detail is not None:
+                facts.indicators.append((TLS_KIND, detail))
+            _drop(regs, a, False)
         elif op in _DEST_A:
             _drop(regs, a & 0xF, op in _WIDE)
         elif op in _DEST_AA:
@@ -705,6 +948,15 @@ def _walk(context: _Context, span: CodeSpan) -> _Facts:
         elif op in _DEST_AAAA:
             _drop(regs, units[pc + 1], op in _WIDE)
     return facts
+
+
+def _move_operands(op: int, unit: int, units: tuple[int, ...], pc: int) -> tuple[int, int]:
+    """(target, source) registers of a single-register move."""
+    if op in (0x01, 0x07):  # move vA, vB: 4-bit registers
+        return unit >> 8 & 0xF, unit >> 12
+    if op in (0x02, 0x08):  # move/from16 vAA, vBBBB
+        return unit >> 8, units[pc + 1]
+    return units[pc + 1], units[pc + 2]  # move/16 vAAAA, vBBBB
 
 
 def _constant(op: int, unit: int, units: tuple[int, ...], pc: int) -> int:
@@ -807,8 +1059,7 @@ def _invoke(
     elif call is _Call.KEY_FACTORY:
         algorithm = param(0)
         if isinstance(algorithm, str):
-            simple = ref.class_name.rsplit("/", 1)[-1].rstrip(";")
-            written = f'{_clip(simple)}.getInstance("{_clip(algorithm)}")'
+            written = f'{_simple_name(ref.class_name)}.getInstance("{_clip(algorithm)}")'
             facts.factories.append((algorithm, written))
     elif call is _Call.GET_BYTES:
         return _encode(receiver, param(0))
@@ -834,6 +1085,8 @@ def _invoke(
         facts.indicators.append(
             ("frida-detection", f"connects to port {FRIDA_PORT} (frida-server's default)")
         )
+    elif call is _Call.ALLOW_ALL_VERIFIER:
+        facts.indicators.append((TLS_KIND, f"{_simple_name(ref.class_name)} accepts every host"))
     return None
 
 

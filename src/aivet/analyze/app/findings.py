@@ -33,6 +33,10 @@ _SECRET_SEVERITY: dict[str, tuple[Severity, Confidence]] = {
 an entropy-only hit may be anything random, hence low confidence."""
 
 _INDICATOR_SEVERITY: dict[str, Severity] = {"packer": "medium"}
+NOT_ANTI_ANALYSIS = frozenset(
+    {"keychain", "crypto-api", "encrypted-database", "tls-validation-disabled"}
+)
+"""Indicator kinds that are facts for other rules (or none), not hiding from inspection."""
 MAX_REFS = 10
 
 
@@ -74,6 +78,7 @@ def _finding(
 def app_findings(report: AppReport) -> list[Finding]:
     findings = [
         *_transport(report),
+        *_tls_validation(report),
         *_endpoints(report),
         *_sdks(report),
         *_crypto(report),
@@ -198,6 +203,30 @@ def _transport(report: AppReport) -> list[Finding]:
                     )
                 )
     return out
+
+
+def _tls_validation(report: AppReport) -> list[Finding]:
+    """Code that accepts any certificate or host name: TLS that anyone on the path can read."""
+    by_detail: dict[str, list[Location]] = {}
+    for indicator in report.indicators:
+        if indicator.kind == "tls-validation-disabled":
+            by_detail.setdefault(indicator.detail, []).append(indicator.location)
+    return [
+        _finding(
+            "app.tls-validation-disabled",
+            detail,
+            category="transport",
+            severity="high",
+            title=f"TLS validation switched off: {detail}",
+            explanation="Code in the app accepts connections without checking the server's "
+            "certificate or name, so a network attacker can read and change the traffic it "
+            f"protects ({len(locations)} place(s)). Whether that code path runs is not shown "
+            "by static analysis.",
+            locations=locations,
+            data={"detail": detail, "places": len(locations)},
+        )
+        for detail, locations in sorted(by_detail.items())
+    ]
 
 
 def _bundle_dir(report: AppReport) -> str:
@@ -613,7 +642,7 @@ def _integrity(report: AppReport) -> list[Finding]:
     by_kind: dict[str, list[Location]] = {}
     details: dict[str, list[str]] = {}
     for indicator in report.indicators:
-        if indicator.kind in ("keychain", "crypto-api", "encrypted-database"):
+        if indicator.kind in NOT_ANTI_ANALYSIS:
             continue
         by_kind.setdefault(indicator.kind, []).append(indicator.location)
         details.setdefault(indicator.kind, []).append(indicator.detail)
