@@ -197,6 +197,129 @@ def test_ios_frameworks_of_the_carrier_login_sdks(intel: Intel) -> None:
     assert hit.matched == ["EAccountApiSDK.framework"]
 
 
+def _owner_id(match: SdkMatch, intel: Intel) -> str | None:
+    owner = sdk_hit(match, intel).owner
+    return owner.entity_id if owner is not None else None
+
+
+def test_ios_volcengine_applog_by_framework_and_by_class(intel: Intel) -> None:
+    index = intel.sdks
+    (match,) = index.match_ios(
+        ["Payload/DeepSeek.app/Frameworks/RangersAppLog.framework/RangersAppLog"], []
+    )
+    assert match.signature.id == "volcengine-applog"
+    assert match.matched == ("RangersAppLog.framework",)
+    assert _owner_id(match, intel) == "volcengine"
+    # The SDK is usually linked statically: its classes are what an IPA shows.
+    (match,) = index.match_ios(
+        [], ["AppDelegate", "BDAutoTrack", "BDAutoTrackConfig", "BDAutoTrackSchemeHandler"]
+    )
+    assert match.signature.id == "volcengine-applog"
+    assert match.matched == ("BDAutoTrack",) and match.classes == 3
+    assert _owner_id(match, intel) == "volcengine"
+
+
+def test_ios_chinese_sdks_and_their_makers(intel: Intel) -> None:
+    frameworks = [
+        "Payload/App.app/Frameworks/BUAdSDK.framework/BUAdSDK",
+        "Payload/App.app/Frameworks/UMCommon.framework",
+        "Payload/App.app/Frameworks/Bugly.framework/Bugly",
+        "Payload/App.app/Frameworks/GTSDK.framework",
+    ]
+    classes = [
+        "BUAdSDKManager",
+        "PAGSdk",  # Pangle outside China
+        "UMConfigure",
+        "MobClick",
+        "JPUSHService",
+        "JPUSHRegisterEntity",
+        "JPushNotificationContent",
+        "GeTuiSdk",
+        "WXApi",
+        "WeiboSDK",
+        "WBSendMessageToWeiboRequest",
+    ]
+    found = {m.signature.id: m for m in intel.sdks.match_ios(frameworks, classes)}
+    expected = {
+        "pangle-csj": ("bytedance", 3),
+        "umeng": ("umeng", 3),
+        "jpush": ("aurora-mobile", 3),
+        "tencent-bugly": ("tencent-computer", 1),
+        "getui-push": ("getui", 2),
+        "wechat-opensdk": ("tencent-computer", 1),
+        "weibo-sdk": ("weibo", 2),
+    }
+    assert set(found) == set(expected)
+    for sdk_id, (entity, count) in expected.items():
+        assert _owner_id(found[sdk_id], intel) == entity, sdk_id
+        assert found[sdk_id].classes == count, sdk_id
+    assert found["pangle-csj"].matched == ("BUAdSDK.framework", "BUAdSDKManager", "PAGSdk")
+
+
+def test_ios_western_sdks(intel: Intel) -> None:
+    found = {
+        m.signature.id: m
+        for m in intel.sdks.match_ios(
+            [
+                "Payload/App.app/Frameworks/AppsFlyerLib.xcframework",
+                "Payload/App.app/Frameworks/FirebaseAnalytics.framework/FirebaseAnalytics",
+                "Payload/App.app/Frameworks/BrazeKit.framework",
+            ],
+            ["AppsFlyerLib", "FIRAnalytics", "SentrySDK", "FBSDKAppEvents", "GADMobileAds"],
+        )
+    }
+    owners = {sdk_id: _owner_id(m, intel) for sdk_id, m in found.items()}
+    assert owners == {
+        "appsflyer": "appsflyer",
+        "firebase-analytics": "google",
+        "braze": "braze",
+        "sentry": "sentry",
+        "facebook-sdk": "meta",
+        "google-admob": "google",
+    }
+    assert found["appsflyer"].matched == ("AppsFlyerLib", "AppsFlyerLib.framework")
+
+
+def test_ios_signatures_do_not_over_match(intel: Intel) -> None:
+    index = intel.sdks
+    # Framework names are whole names, not prefixes.
+    near_frameworks = [
+        "Payload/App.app/Frameworks/RangersAppLogX.framework",
+        "Payload/App.app/Frameworks/MyBUAdSDK.framework",
+        "Payload/App.app/Frameworks/UMCommonUtils.framework",
+    ]
+    assert index.match_ios(near_frameworks, []) == []
+    # Class prefixes are matched from the start of the name and case-sensitively; the short
+    # prefixes other libraries share (Weibo's WB, Expo's UM, Tencent libpag's PAG) are not
+    # claimed, nor common words (Branch, Amplitude, Adjust).
+    unrelated = [
+        "XBDAutoTrack",
+        "BDAutoTrac",
+        "bdautotrack",
+        "WBSomething",
+        "WBViewController",
+        "WBAuthorize",
+        "UMCore",
+        "UMAppDelegateWrapper",
+        "PAGView",
+        "PAGFile",
+        "BranchViewController",
+        "AmplitudeView",
+        "AdjustableSlider",
+        "JPush",
+        "ABKUserSettings",
+    ]
+    assert index.match_ios([], unrelated) == []
+
+
+def test_curated_ios_class_prefixes_are_specific(intel: Intel) -> None:
+    for sig in intel.sdks.signatures:
+        for prefix in sig.ios_classes:
+            assert len(prefix) >= 5 and prefix.isidentifier(), (sig.id, prefix)
+        for name in sig.ios_frameworks:
+            assert name and "/" not in name and not name.endswith(".framework"), (sig.id, name)
+
+
 # --- Exodus -----------------------------------------------------------------------------------
 
 
