@@ -239,6 +239,8 @@ def test_reference_ipa_shows_what_nowsecure_reported(
     assert des.location.file == "Payload/DemoSeek.app/DemoSeek"
     assert IOS_3DES_KEY not in (out / "audit.json").read_text(encoding="utf-8")
     assert {"log.demoseek.ai", "gator.volces.com"} <= {e.host for e in report.endpoints}
+    (applog,) = [s for s in report.sdks if "RangersAppLog" in " ".join(s.matched)]
+    assert applog.owner is not None and applog.owner.country == "CN"
     assert main(["verdict", str(out), "--policy", "strict-government"]) == 20
     verdict = capsys.readouterr().out
     assert "app-transport" in verdict and "app-crypto-and-secrets" in verdict

@@ -159,12 +159,15 @@ def reference_apk(out: Path) -> Path:
 IOS_CRYPTO_C = """
 static const char kSessionKey[] = "DemoSeek-3DES-key-000001";
 const char *log_endpoint(void) { return "http://log.demoseek.ai/v1/collect"; }
-const char *volc_endpoint(void) { return "https://gator.volces.com/service/2/app_log/"; }
 int encrypt_history(const void *in, size_t n, void *out, size_t cap, size_t *moved) {
   return CCCrypt(kCCEncrypt, kCCAlgorithm3DES, kCCOptionPKCS7Padding, kSessionKey, 24, 0,
                  in, n, out, cap, moved);
 }
 int main(void) { return 0; }
+"""
+
+IOS_APPLOG_C = """
+const char *bd_auto_track_host(void) { return "https://gator.volces.com/service/2/app_log/"; }
 """
 
 IOS_STORAGE_M = """
@@ -193,12 +196,20 @@ IOS_3DES_KEY = "DemoSeek-3DES-key-000001"
 
 def reference_ipa(out: Path) -> Path:
     """The NowSecure case as an IPA: ATS off for the whole app, 3DES (CBC, no IV: zeros) with
-    a key written in the binary, a cleartext endpoint, a password kept in NSUserDefaults
-    (needs clang and ld64.lld)."""
+    a key written in the binary, a cleartext endpoint, a password kept in NSUserDefaults, and
+    Volcengine's RangersAppLog framework sending to volces.com (needs clang and ld64.lld)."""
     from tests.support.ipa_builder import build_macho, write_ipa
 
     with tempfile.TemporaryDirectory() as tmp:
         binary = build_macho(
             {"crypto.c": IOS_CRYPTO_C, "login.m": IOS_STORAGE_M}, Path(tmp) / "build"
         )
-    return write_ipa(out, name="DemoSeek", info=IOS_INFO, binary=binary, binary_plist=True)
+        applog = build_macho(
+            {"applog.c": IOS_APPLOG_C},
+            Path(tmp) / "applog",
+            dylib="@rpath/RangersAppLog.framework/RangersAppLog",
+        )
+    files = {"Frameworks/RangersAppLog.framework/RangersAppLog": applog}
+    return write_ipa(
+        out, name="DemoSeek", info=IOS_INFO, binary=binary, files=files, binary_plist=True
+    )
