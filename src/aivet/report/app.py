@@ -24,11 +24,11 @@ from aivet.report import (
     SEVERITY_STYLE,
     TONE_STYLE,
     Tone,
-    clean_text,
     format_bytes,
     plural,
     sorted_findings,
 )
+from aivet.report.console import heading, print_status, styled
 
 if TYPE_CHECKING:
     from aivet.report.html import Custody
@@ -124,15 +124,6 @@ def _encrypted(report: AppReport) -> bool:
     return report.ios is not None and any(b.encrypted for b in report.ios.binaries)
 
 
-def _t(value: object, style: str = "", limit: int | None = 200) -> Text:
-    return Text(clean_text(value, limit), style=style)
-
-
-def _heading(console: Console, title: str) -> None:
-    console.print()
-    console.print(Text(title, style="bold underline"))
-
-
 def _more(console: Console, total: int, shown: int) -> None:
     if total > shown:
         console.print(Text(f"  and {total - shown} more in the HTML report", style="dim"))
@@ -142,27 +133,16 @@ def render_app_terminal(audit: Audit, console: Console) -> None:
     """Status, headline, who the code talks to, SDKs, then the findings with their places."""
     report = audit.app
     assert report is not None
-    line = Text("aivet app audit  ", style="bold")
-    line.append_text(_t(report.file_name, limit=120))
-    line.append("  ")
-    if audit.status == "partial":
-        line.append("PARTIAL", style="bold black on yellow")
-    else:
-        line.append("complete", style="green")
-    console.print(line)
-    for reason in audit.status_reasons:
-        console.print(_t("  ! " + reason, limit=300))
-    if audit.status == "partial":
-        console.print(Text("  What the audit did not read is not in this report."))
-    facts = _t(f"  {_PLATFORM_NAMES[report.platform]} ", "dim")
-    facts.append_text(_t(report.identifier, "dim", 150))
-    facts.append_text(_t(f" {report.version}" if report.version else "", "dim", 60))
+    print_status(console, audit)
+    facts = styled(f"  {_PLATFORM_NAMES[report.platform]} ", "dim")
+    facts.append_text(styled(report.identifier, "dim", 150))
+    facts.append_text(styled(f" {report.version}" if report.version else "", "dim", 60))
     facts.append(f", {format_bytes(report.file_size)}, sha256 {report.file_sha256}", style="dim")
     console.print(facts)
 
     text, tone = headline(audit)
     console.print()
-    console.print(_t(text, TONE_STYLE[tone], None))
+    console.print(styled(text, TONE_STYLE[tone], None))
     console.print(
         Text(
             f"  Static analysis: what the code can do, not what it was seen doing. "
@@ -178,7 +158,7 @@ def render_app_terminal(audit: Audit, console: Console) -> None:
 
 
 def _endpoints(console: Console, report: AppReport) -> None:
-    _heading(console, f"Who the code talks to ({plural(len(report.endpoints), 'host')})")
+    heading(console, f"Who the code talks to ({plural(len(report.endpoints), 'host')})")
     if not report.endpoints:
         console.print(Text("  No URL or host name was found in the app."))
         return
@@ -188,14 +168,14 @@ def _endpoints(console: Console, report: AppReport) -> None:
     endpoints = sorted_endpoints(report)
     for endpoint in endpoints[:TERMINAL_ROWS]:
         watched = _watchlisted(endpoint.owner)
-        host = _t(endpoint.host, "bold red" if watched else "", 120)
+        host = styled(endpoint.host, "bold red" if watched else "", 120)
         if endpoint.cleartext:
             host.append(" http", style="yellow")
-        owner = _t(owner_label(endpoint.owner) or "unknown", "" if endpoint.owner else "dim")
+        owner = styled(owner_label(endpoint.owner) or "unknown", "" if endpoint.owner else "dim")
         if endpoint.owner is not None:
             for name in endpoint.owner.watchlists:
-                owner.append_text(_t("\n" + name, "bold red"))
-        where = _t(
+                owner.append_text(styled("\n" + name, "bold red"))
+        where = styled(
             ", ".join(place(loc.file, loc.where) for loc in endpoint.locations[:2]), "dim", 160
         )
         table.add_row(host, owner, Text(endpoint.party), where)
@@ -206,33 +186,35 @@ def _endpoints(console: Console, report: AppReport) -> None:
 def _sdks(console: Console, report: AppReport) -> None:
     if not report.sdks:
         return
-    _heading(console, f"SDKs ({len(report.sdks)})")
+    heading(console, f"SDKs ({len(report.sdks)})")
     sdks = sorted_sdks(report)
     for sdk in sdks[:TERMINAL_ROWS]:
         watched = _watchlisted(sdk.owner)
-        line = _t("  " + sdk.name, "bold red" if watched else "bold", 120)
-        line.append_text(_t(f"  {', '.join(sdk.categories)}" if sdk.categories else ""))
-        line.append_text(_t(f"  by {owner_label(sdk.owner)}" if sdk.owner else "", limit=150))
+        line = styled("  " + sdk.name, "bold red" if watched else "bold", 120)
+        line.append_text(styled(f"  {', '.join(sdk.categories)}" if sdk.categories else ""))
+        line.append_text(styled(f"  by {owner_label(sdk.owner)}" if sdk.owner else "", limit=150))
         if sdk.owner is not None and sdk.owner.watchlists:
-            line.append_text(_t(f" [{'; '.join(sdk.owner.watchlists)}]", "bold red", 300))
-        line.append_text(_t(f"  {', '.join(sdk.matched)}", "dim", 200))
+            line.append_text(styled(f" [{'; '.join(sdk.owner.watchlists)}]", "bold red", 300))
+        line.append_text(styled(f"  {', '.join(sdk.matched)}", "dim", 200))
         console.print(line)
     _more(console, len(sdks), TERMINAL_ROWS)
 
 
 def _findings(console: Console, audit: Audit) -> None:
     findings = sorted_findings(audit)
-    _heading(console, f"Findings ({len(findings)})")
+    heading(console, f"Findings ({len(findings)})")
     if not findings:
         console.print(Text("  No findings."))
     for finding in findings:
         line = Text(f"{finding.severity.upper():9}", style=SEVERITY_STYLE.get(finding.severity, ""))
-        line.append_text(_t(f"{finding.rule}  {finding.title}", limit=300))
+        line.append_text(styled(f"{finding.rule}  {finding.title}", limit=300))
         console.print(line)
         if finding.evidence:
             first = finding.evidence[0]
             extra = f" (+{len(finding.evidence) - 1})" if len(finding.evidence) > 1 else ""
-            console.print(_t(f"         at {place(first.ref, first.detail)}{extra}", "dim", 200))
+            console.print(
+                styled(f"         at {place(first.ref, first.detail)}{extra}", "dim", 200)
+            )
 
 
 def render_app_html(audit: Audit, *, custody: Custody | None = None) -> str:

@@ -17,7 +17,6 @@ from aivet.report import (
     SEVERITY_STYLE,
     TONE_STYLE,
     canary_leaks,
-    clean_text,
     format_bytes,
     group_destinations,
     headline,
@@ -25,100 +24,67 @@ from aivet.report import (
     sorted_findings,
     watchlisted_groups,
 )
+from aivet.report.console import hanging, heading, print_status, styled
 from aivet.report.scripts import ReachView, hidden_code
 
 _PARTY_STYLE = {"first": "green", "third": "yellow", "unknown": "dim"}
 
 
-def _t(value: object, style: str = "", limit: int | None = 200) -> Text:
-    return Text(clean_text(value, limit), style=style)
-
-
-def _hanging(console: Console, marker: str, text: Text, indent: int = 2) -> None:
-    """Print `marker text` with wrapped lines aligned under the text, not the margin."""
-    grid = Table.grid()
-    grid.add_column(width=indent + len(marker), no_wrap=True)
-    grid.add_column(overflow="fold")
-    grid.add_row(Text(" " * indent + marker), text)
-    console.print(grid)
-
-
-def _heading(console: Console, title: str) -> None:
-    console.print()
-    console.print(Text(title, style="bold underline"))
-
-
-def _status(console: Console, audit: Audit) -> None:
-    line = Text(f"aivet {audit.kind} audit  ", style="bold")
-    line.append_text(_t(audit.target, limit=120))
-    line.append("  ")
-    if audit.status == "partial":
-        line.append("PARTIAL", style="bold black on yellow")
-    else:
-        line.append("complete", style="green")
-    console.print(line)
-    if audit.status == "partial":
-        reasons = audit.status_reasons or ["no reason recorded"]
-        for reason in reasons:
-            _hanging(console, "! ", _t(reason, limit=300))
-        _hanging(console, "", Text("What the audit did not see is not in this report."))
-
-
 def _headline(console: Console, audit: Audit) -> None:
     head = headline(audit)
     console.print()
-    console.print(_t(head.text, TONE_STYLE[head.tone], limit=None))
+    console.print(styled(head.text, TONE_STYLE[head.tone], limit=None))
     for line in head.details:
-        _hanging(console, "• ", _t(line, "dim", limit=None))
+        hanging(console, "• ", styled(line, "dim", limit=None))
 
 
 def _watchlisted(console: Console, audit: Audit) -> None:
     groups = watchlisted_groups(audit)
     if not groups:
         return
-    _heading(console, "Watchlisted receivers")
+    heading(console, "Watchlisted receivers")
     for group in groups:
-        title = _t(group.label(), "bold red")
+        title = styled(group.label(), "bold red")
         if group.state_owned:
             title.append(", state-owned")
-        _hanging(console, "", title)
+        hanging(console, "", title)
         for hit in group.watchlists:
-            line = _t(hit.list_name, "bold") + _t(f" ({hit.authority})")
+            line = styled(hit.list_name, "bold") + styled(f" ({hit.authority})")
             detail = f"listed as {hit.listed_entity}"
             if hit.via != group.name:
                 detail += f", via owner {hit.via}"
             if hit.since:
                 detail += f", since {hit.since}"
-            _hanging(console, "- ", line + _t(f": {detail}"), indent=4)
-        hosts = _t(f"hosts: {', '.join(group.hosts)}", limit=300)
+            hanging(console, "- ", line + styled(f": {detail}"), indent=4)
+        hosts = styled(f"hosts: {', '.join(group.hosts)}", limit=300)
         if group.canaries:
-            hosts.append_text(_t(f"; received typed data: {', '.join(group.canaries)}", "red"))
-        _hanging(console, "", hosts, indent=4)
+            hosts.append_text(styled(f"; received typed data: {', '.join(group.canaries)}", "red"))
+        hanging(console, "", hosts, indent=4)
 
 
 def _leaks(console: Console, audit: Audit) -> None:
     leaks = canary_leaks(audit)
     shown = [leak for leak in leaks if leak.noteworthy]
     expected = [leak for leak in leaks if not leak.noteworthy]
-    _heading(console, "Typed data that left the page")
+    heading(console, "Typed data that left the page")
     if not shown:
-        _hanging(console, "", Text("No typed value was seen reaching anyone but the site itself."))
+        hanging(console, "", Text("No typed value was seen reaching anyone but the site itself."))
     for leak in shown:
-        line = _t(leak.field_kind, "bold") + Text(" → ") + _t(leak.host, "bold")
-        line.append_text(_t(f" ({leak.party} party)"))
-        _hanging(console, "", line)
-        detail = _t(f"{leak.receiver} ({leak.country or 'country unknown'}); ")
-        detail.append_text(_t(f"encoding: {leak.encoding}; when: "))
-        detail.append_text(_t(leak.timing, "bold red" if leak.before_submit else ""))
-        _hanging(console, "", detail, indent=4)
+        line = styled(leak.field_kind, "bold") + Text(" → ") + styled(leak.host, "bold")
+        line.append_text(styled(f" ({leak.party} party)"))
+        hanging(console, "", line)
+        detail = styled(f"{leak.receiver} ({leak.country or 'country unknown'}); ")
+        detail.append_text(styled(f"encoding: {leak.encoding}; when: "))
+        detail.append_text(styled(leak.timing, "bold red" if leak.before_submit else ""))
+        hanging(console, "", detail, indent=4)
     if expected:
         received = ", ".join(f"{leak.field_kind} at {leak.host}" for leak in expected)
-        _hanging(console, "", _t(f"As expected, the site itself received: {received}", "dim"))
+        hanging(console, "", styled(f"As expected, the site itself received: {received}", "dim"))
 
 
 def _destinations(console: Console, audit: Audit) -> None:
     groups = group_destinations(audit)
-    _heading(console, "Destinations")
+    heading(console, "Destinations")
     if not groups:
         console.print(Text("  The page sent nothing anywhere."))
         return
@@ -132,34 +98,34 @@ def _destinations(console: Console, audit: Audit) -> None:
     for index, group in enumerate(groups):
         if index:
             table.add_section()
-        name = _t(group.name, "bold red" if group.watchlists else "bold")
+        name = styled(group.name, "bold red" if group.watchlists else "bold")
         if group.watchlists:
-            name.append_text(_t(f" [{', '.join(list_names(group.watchlists))}]", "red"))
+            name.append_text(styled(f" [{', '.join(list_names(group.watchlists))}]", "red"))
         table.add_row(
             name,
-            _t(group.country or "?"),
-            _t(group.party, _PARTY_STYLE.get(group.parties[0], "")),
+            styled(group.country or "?"),
+            styled(group.party, _PARTY_STYLE.get(group.parties[0], "")),
             Text(str(group.requests)),
             Text(format_bytes(group.bytes_sent)),
-            _t(", ".join(group.canaries) or "-", "red" if group.canaries else "dim"),
+            styled(", ".join(group.canaries) or "-", "red" if group.canaries else "dim"),
         )
         if len(group.destinations) == 1 and group.destinations[0].attribution.host == group.name:
             continue
         for dest in group.destinations:
             table.add_row(
-                Text("  ") + _t(dest.attribution.host, "dim"),
+                Text("  ") + styled(dest.attribution.host, "dim"),
                 Text(""),
-                _t(dest.party, "dim") if len(group.parties) > 1 else Text(""),
+                styled(dest.party, "dim") if len(group.parties) > 1 else Text(""),
                 Text(str(dest.requests), style="dim"),
                 Text(format_bytes(dest.bytes_sent), style="dim"),
-                _t(", ".join(dest.canaries), "red") if dest.canaries else Text(""),
+                styled(", ".join(dest.canaries), "red") if dest.canaries else Text(""),
             )
     console.print(table)
 
 
 def _findings(console: Console, audit: Audit) -> None:
     findings = sorted_findings(audit)
-    _heading(console, f"Findings ({len(findings)})")
+    heading(console, f"Findings ({len(findings)})")
     if not findings:
         console.print(Text("  No findings."))
         return
@@ -173,7 +139,7 @@ def _findings(console: Console, audit: Audit) -> None:
             Text(finding.severity.upper(), style=SEVERITY_STYLE.get(finding.severity, "")),
             Text(finding.basis),
             Text(finding.confidence),
-            _t(finding.title, limit=300),
+            styled(finding.title, limit=300),
         )
     console.print(grid)
 
@@ -181,8 +147,10 @@ def _findings(console: Console, audit: Audit) -> None:
 def _reach_line(view: ReachView) -> Text:
     ep = view.endpoint
     owner = ep.attribution.entity_name or "owner unknown"
-    line = _t(ep.host, "bold") + _t(f" ({owner}, {ep.attribution.country or 'country unknown'})")
-    line.append_text(_t(f" ← {view.script} line {ep.location.line}, {ep.sink}", "dim"))
+    line = styled(ep.host, "bold") + styled(
+        f" ({owner}, {ep.attribution.country or 'country unknown'})"
+    )
+    line.append_text(styled(f" ← {view.script} line {ep.location.line}, {ep.sink}", "dim"))
     if ep.decoded:
         line.append(" decoded", style="yellow")
     line.append(f" · {view.confidence}", style="dim")
@@ -193,26 +161,26 @@ def _hidden_code(console: Console, audit: Audit) -> None:
     hidden = hidden_code(audit)
     if hidden.empty:
         return
-    _heading(console, "Hidden code")
+    heading(console, "Hidden code")
     for view in hidden.obfuscated:
         a = view.analysis
         signals = ", ".join(s.name for s in a.obfuscation_signals)
-        line = _t(view.label, "bold", limit=120) + _t(f" [{a.sha256[:12]}]", "dim")
+        line = styled(view.label, "bold", limit=120) + styled(f" [{a.sha256[:12]}]", "dim")
         line.append(f"  obfuscated {a.obfuscation_score:.2f}", style="yellow")
-        line.append_text(_t(f" ({signals})", "dim"))
-        _hanging(console, "• ", line)
+        line.append_text(styled(f" ({signals})", "dim"))
+        hanging(console, "• ", line)
     if hidden.latent:
         console.print(Text("  Latent flows (the code can send there; this session never did):"))
         for reach in hidden.latent[:10]:
-            _hanging(console, "  ⇢ ", _reach_line(reach))
+            hanging(console, "  ⇢ ", _reach_line(reach))
     if hidden.contacted:
         console.print(Text("  Decoded hosts the session did contact:"))
         for reach in hidden.contacted[:10]:
-            _hanging(console, "  → ", _reach_line(reach))
+            hanging(console, "  → ", _reach_line(reach))
     if hidden.uncompared:
         console.print(Text("  Hosts the code can send to (no session to compare):"))
         for reach in hidden.uncompared[:10]:
-            _hanging(console, "  ⇢ ", _reach_line(reach))
+            hanging(console, "  ⇢ ", _reach_line(reach))
 
 
 def render_terminal(audit: Audit, console: Console) -> None:
@@ -237,7 +205,7 @@ def render_terminal(audit: Audit, console: Console) -> None:
 
         render_policy_terminal(audit, console)
         return
-    _status(console, audit)
+    print_status(console, audit)
     _headline(console, audit)
     if audit.kind != "js":
         _watchlisted(console, audit)
