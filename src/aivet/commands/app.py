@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.console import Console
 
-from aivet.commands._store import add_store_argument, print_outputs
+from aivet.commands._store import add_store_argument, print_outputs, store_errors
 from aivet.commands.common import EXIT_FAILED, EXIT_OK, UsageError, load_intel
 
 
@@ -50,6 +50,7 @@ def default_out_dir(path: Path) -> Path:
     return Path("audits") / f"app-{stem}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
 
 
+@store_errors
 def run(args: argparse.Namespace) -> int:
     from aivet.analyze.app.audit import AppAnalysisError
     from aivet.app_audit import run_app_audit
@@ -57,8 +58,6 @@ def run(args: argparse.Namespace) -> int:
     from aivet.collect.app import AppFileError
     from aivet.commands._store import open_store
     from aivet.report.terminal import render_terminal
-    from aivet.store import StoreError
-    from aivet.store.keys import KeyFileError
 
     if args.time_limit <= 0:
         raise UsageError("--time-limit must be positive")
@@ -71,11 +70,7 @@ def run(args: argparse.Namespace) -> int:
     )
     intel = load_intel(args.intel)
     console = Console()
-    try:
-        audit_store = open_store(args, create=True, sign=True)
-    except (StoreError, KeyFileError) as exc:
-        sys.stderr.write(f"aivet: error: {exc}\n")
-        return EXIT_FAILED
+    audit_store = open_store(args, create=True, sign=True)
     try:
         result = run_app_audit(
             args.file,

@@ -170,7 +170,6 @@ def analyze_app(
                 f"{sample.file_name}: not an APK (no AndroidManifest.xml) nor an IPA "
                 "(no Payload/<name>.app/)"
             )
-        report.archive = archive.report()
     report.crypto = collected.crypto
     report.storage = _dedupe_storage(collected.storage)
     report.indicators = _dedupe_indicators(collected.indicators)
@@ -321,8 +320,8 @@ def _analyze_android(
         key=lambda n: int(n[7:-4] or 1),
     )
     hidden_dex = [n for n in archive.names if n.endswith(".dex") and not DEX_NAME.match(n)]
-    class_names: list[str] = []
     class_files: list[tuple[str, str]] = []
+    """(class descriptor, dex file) of every class defined in the app."""
     for name in [*dex_names, *hidden_dex]:
         if deadline.passed():
             collected.partial.append(
@@ -338,7 +337,6 @@ def _analyze_android(
             collected.partial.append(f"{name}: {exc}")
             continue
         del data
-        class_names += dex.class_names
         class_files += ((c, name) for c in dex.class_names)
         scan = scan_dex(dex)
         collected.crypto += scan.crypto
@@ -350,7 +348,7 @@ def _analyze_android(
             collected.indicators.append(
                 Indicator("packer", f"dex file outside the standard names: {name}", Location(name))
             )
-    if any(c.startswith(SQLCIPHER_PREFIXES) for c in class_names):
+    if any(c.startswith(SQLCIPHER_PREFIXES) for c, _ in class_files):
         collected.indicators.append(
             Indicator("encrypted-database", "SQLCipher classes", Location("", "Lnet/sqlcipher/"))
         )
@@ -387,7 +385,7 @@ def _analyze_android(
     collected.timings_ms["resources_and_native"] = _ms(step)
 
     step = time.perf_counter()
-    sdks = [sdk_hit(m, intel) for m in intel.sdks.match_android(class_names)]
+    sdks = [sdk_hit(m, intel) for m in intel.sdks.match_android(c for c, _ in class_files)]
     class_files.sort()
     for hit in sdks:
         hit.locations = _sdk_locations(class_files, hit.matched)
@@ -405,7 +403,7 @@ def _analyze_android(
             manifest=manifest,
             signing=signing,
             dex_files=[*dex_names, *hidden_dex],
-            classes=len(class_names),
+            classes=len(class_files),
             native_libraries=native,
         ),
         sdks=sdks,
@@ -472,10 +470,11 @@ def _analyze_ios(
         collected.partial.append(f"time limit ({deadline.seconds:g} s) reached")
     step = time.perf_counter()
     is_first_party = _first_party_test(facts.bundle_id, intel)
-    documents = [item for item in scan.strings if item[1].file.lower().endswith(DOCUMENT_SUFFIXES)]
-    binaries = [
-        item for item in scan.strings if not item[1].file.lower().endswith(DOCUMENT_SUFFIXES)
-    ]
+    documents: list[tuple[str, Location]] = []
+    binaries: list[tuple[str, Location]] = []
+    for item in scan.strings:
+        is_document = item[1].file.lower().endswith(DOCUMENT_SUFFIXES)
+        (documents if is_document else binaries).append(item)
     _scan_strings(documents, intel, is_first_party, collected)
     _scan_strings(binaries, intel, is_first_party, collected, native=True)
     collected.timings_ms["strings"] = _ms(step)
