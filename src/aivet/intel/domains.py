@@ -30,6 +30,13 @@ def is_ip_address(host: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
+def has_public_suffix(host: str) -> bool:
+    """A name under a public suffix (`api.example.com`), not a Java package (`javax.xml.x`)."""
+    parts = _EXTRACT(host)
+    return bool(parts.suffix and parts.domain)
+
+
+@lru_cache(maxsize=8192)
 def registrable_domain(host: str) -> str:
     """eTLD+1 of a host (`log.cmpassport.com` → `cmpassport.com`); IPs and bare names as is."""
     host = host.rstrip(".").lower()

@@ -22,11 +22,9 @@ from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
-import tldextract
-
 from aivet.app_record import AppEndpoint, Location, SecretHit
 from aivet.exposure_session import HostOwner
-from aivet.intel.domains import is_ip_address
+from aivet.intel.domains import has_public_suffix, is_ip_address
 from aivet.intel.kb import Intel
 from aivet.intel.owners import owner_of
 
@@ -95,7 +93,6 @@ _FILE_EXTENSIONS = frozenset(
     " log tmp bak lock py rb sh pem crt cer der p12 key pdf doc docx xls xlsx arsc".split()
 )
 # Offline public suffix list, as `aivet.intel.domains` uses it: never fetched.
-_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 Party = Literal["first", "third", "unknown"]
 
@@ -187,7 +184,7 @@ def _parse_url(url: str) -> tuple[str, bool] | None:
         return None
     if not _valid_host(host) or _noise_host(host) or _licence_url(host, parts.path):
         return None
-    if not _is_local(host) and not _is_ip(host) and not _has_public_suffix(host):
+    if not _is_local(host) and not is_ip_address(host) and not has_public_suffix(host):
         return None  # XML feature ids (`http://javax.xml.transform.dom.DOMResult/feature`)
     cleartext = parts.scheme.lower() in ("http", "ws") and not _is_local(host)
     return host, cleartext
@@ -221,7 +218,7 @@ def _bare_verdict(host: str, path: str, intel: Intel) -> bool:
         or not _valid_host(host)
         or is_ip_address(host)
         or _noise_host(host)
-        or not _has_public_suffix(host)
+        or not has_public_suffix(host)
     ):
         return False
     return bool(path) or intel.entity_for_host(host) is not None
@@ -240,11 +237,6 @@ def _valid_host(host: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def _has_public_suffix(host: str) -> bool:
-    parts = _EXTRACT(host)
-    return bool(parts.suffix and parts.domain)
-
-
 def _noise_host(host: str) -> bool:
     if host in NOISE_HOSTS:
         return True
@@ -254,14 +246,6 @@ def _noise_host(host: str) -> bool:
 
 def _licence_url(host: str, path: str) -> bool:
     return any(host == h and path.startswith(p) for h, p in LICENCE_URLS)
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_local(host: str) -> bool:
