@@ -44,23 +44,14 @@ class EvidenceDir:
         self._on_put = on_put
 
     def put(self, data: bytes, media_type: str, kind: str) -> Artifact:
-        digest = sha256_hex(data)
-        path = self.path_of(digest)
-        with self._lock:
-            known = self._artifacts.get(digest)
-            if known is not None:
-                return known
-            if not path.exists():
-                # Write then rename so that a crash never leaves a blob whose name lies; the
-                # temporary name is per process, as a store's blob directory is shared.
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(data)
-                os.replace(tmp, path)
-            artifact = Artifact(digest, len(data), media_type, kind)
-            self._artifacts[digest] = artifact
-            if self._on_put is not None:
-                self._on_put(artifact)
-            return artifact
+        def write(path: Path) -> None:
+            # Write then rename so that a crash never leaves a blob whose name lies; the
+            # temporary name is per process, as a store's blob directory is shared.
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+
+        return self._add(sha256_hex(data), len(data), media_type, kind, write)
 
     def put_file(self, source: Path, media_type: str, kind: str) -> Artifact:
         """Store a file by streaming it (an app can be hundreds of MB): hash while copying."""
@@ -73,23 +64,28 @@ class EvidenceDir:
                     digest.update(chunk)
                     writer.write(chunk)
                     size += len(chunk)
-            name = digest.hexdigest()
-            with self._lock:
-                known = self._artifacts.get(name)
-                if known is not None:
-                    return known
-                path = self.path_of(name)
-                if path.exists():
-                    tmp.unlink()
-                else:
-                    os.replace(tmp, path)
-                artifact = Artifact(name, size, media_type, kind)
-                self._artifacts[name] = artifact
-                if self._on_put is not None:
-                    self._on_put(artifact)
-            return artifact
+            return self._add(
+                digest.hexdigest(), size, media_type, kind, lambda path: os.replace(tmp, path)
+            )
         finally:
             tmp.unlink(missing_ok=True)
+
+    def _add(
+        self, digest: str, size: int, media_type: str, kind: str, place: Callable[[Path], None]
+    ) -> Artifact:
+        """Record a blob once: `place` puts its bytes at their path unless a blob is there."""
+        path = self.path_of(digest)
+        with self._lock:
+            known = self._artifacts.get(digest)
+            if known is not None:
+                return known
+            if not path.exists():
+                place(path)
+            artifact = Artifact(digest, size, media_type, kind)
+            self._artifacts[digest] = artifact
+            if self._on_put is not None:
+                self._on_put(artifact)
+            return artifact
 
     def put_json(self, value: Any, kind: str) -> Artifact:
         data = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False).encode()
